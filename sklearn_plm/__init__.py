@@ -1,0 +1,8 @@
+"""Pseudo-likelihood associative memories with a scikit-learn API."""
+
+from ._hopfield import HopfieldMemory
+from ._pseudolikelihood import PseudoLikelihoodMemory
+from ._recall import RecallResult
+from ._version import __version__
+
+__all__ = ["HopfieldMemory", "PseudoLikelihoodMemory", "RecallResult", "__version__"]

@@ -1,0 +1,185 @@
+"""Recall, scoring and input handling shared by the memory estimators."""
+
+from numbers import Integral
+
+import numpy as np
+from joblib import effective_n_jobs
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._pseudolikelihood_fast import ising_log_conditionals
+from ._recall import RecallResult, run_recall
+from ._validation import check_no_inf, detect_encoding, from_spins, to_spins
+
+
+class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Binary associative memory with couplings ``coupling_`` and fields ``fields_``.
+
+    Subclasses learn ``coupling_`` (zero diagonal), ``fields_`` and
+    ``encoding_`` in ``fit``; this class provides recall and scoring.
+    """
+
+    _parameter_constraints: dict = {
+        "recall": [StrOptions({"sync", "async"})],
+        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
+        "clamp": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    # Inverse temperature of the conditionals used by score_samples.
+    _score_beta = 1.0
+
+    def _validate_input(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_features=2 if reset else 1,
+        )
+        check_no_inf(X)
+        return X
+
+    def _spins_for_inference(self, X):
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        return X, to_spins(X, self.coupling_.dtype)
+
+    def _n_threads(self):
+        return max(1, effective_n_jobs(self.n_jobs))
+
+    def complete(self, X):
+        """Run zero-temperature recall from each row and report convergence.
+
+        NaN entries are unknown spins to be inferred. With ``clamp=True``
+        the known entries of each row stay fixed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Initial states, possibly with NaN for unknown entries.
+
+        Returns
+        -------
+        result : RecallResult
+            Named tuple ``(X, n_iter, converged)``: the final states in the
+            encoding seen in fit, the steps (``recall="sync"``) or sweeps
+            (``recall="async"``) run per row, and whether each row reached a
+            fixed point within ``max_recall_iter``.
+        """
+        X, S = self._spins_for_inference(X)
+        if self.clamp:
+            free = S == 0
+        else:
+            free = np.ones(S.shape, dtype=bool)
+        seed = 0
+        if self.recall == "async":
+            seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
+        S, n_iter, converged = run_recall(
+            S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
+            seed=seed, n_threads=self._n_threads(),
+        )
+        return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
+
+    def transform(self, X):
+        """Complete each row by zero-temperature recall.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Initial states; NaN marks an unknown entry.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Final states, in the encoding seen in fit ({0, 1} or {-1, +1}).
+        """
+        return self.complete(X).X
+
+    def local_fields(self, X):
+        """Local fields ``h = X @ coupling_.T + fields_`` (unknown spins count as 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_features)
+        """
+        _, S = self._spins_for_inference(X)
+        return S @ self.coupling_.T + self.fields_
+
+    def score_samples(self, X):
+        """Exact pseudo-log-likelihood of each row.
+
+        ``sum_i log p(x_i | x_rest)`` with ``p = sigmoid(2 beta x_i h_i)``,
+        summed over the known entries; unknown (NaN) entries are left out of
+        the sum and add nothing to the other sites' fields.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        _, S = self._spins_for_inference(X)
+        H = np.ascontiguousarray(S @ self.coupling_.T + self.fields_, dtype=S.dtype)
+        out = np.empty(S.shape[0], dtype=np.float64)
+        ising_log_conditionals(H, S, float(self._score_beta), out, 1)
+        return out
+
+    def score(self, X, y=None):
+        """Mean pseudo-log-likelihood of the rows of X (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def energy(self, X):
+        """Energy ``E(x) = -1/2 x.J.x - b.x`` of each row.
+
+        For symmetric couplings the conditionals of ``exp(-beta E)`` are the
+        ones the pseudo-likelihood fits. Unknown entries count as 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+        """
+        _, S = self._spins_for_inference(X)
+        S64 = S.astype(np.float64)
+        H = S64 @ self.coupling_.T.astype(np.float64)
+        return -0.5 * np.einsum("ij,ij->i", S64, H) - S64 @ self.fields_.astype(np.float64)
+
+    def _set_encoding_and_spins(self, X):
+        """Common start of fit: validated X, its encoding, and its spins."""
+        X = self._validate_input(X, reset=True)
+        return X, detect_encoding(X), to_spins(X, X.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,116 @@
+"""Pseudo-likelihood datafits and penalties, kept apart from the solvers.
+
+A datafit holds the training data and evaluates, for a contiguous block of
+sites ``start:stop``, the data term and its gradient with respect to that
+block's parameters ``coef`` of shape ``(stop - start, n_params)``. Solvers
+(``_solvers.py``) only see this interface, so new models (Potts, ...) and new
+penalties plug in without touching them.
+"""
+
+import numpy as np
+
+from ._pseudolikelihood_fast import ising_residual
+
+# Rows of X processed per GEMM; bounds the (rows x sites) temporaries.
+_CHUNK_BYTES = 32 * 2**20
+
+
+class IsingPseudoLikelihood:
+    """Negative pseudo-log-likelihood of binary spins, averaged over samples.
+
+    For spins ``s`` in {-1, +1}^N with couplings ``J`` (zero diagonal) and
+    fields ``b``, the local field of site ``i`` is ``h_i = sum_j J_ij s_j + b_i``
+    and ``-log p(s_i | s_rest) = softplus(-2 beta s_i h_i)``. The data term is
+
+        L = sum_mu w_mu sum_i m_i^mu softplus(-2 beta s_i^mu h_i^mu) / sum_mu w_mu
+
+    where ``m_i^mu = 0`` for unknown spins, which also count as 0 in fields.
+    Parameters of site ``i`` are the row ``[J_i1, ..., J_iN, (b_i)]``.
+
+    Parameters
+    ----------
+    beta : float
+        Inverse temperature.
+    fit_fields : bool
+        Whether each site has a field parameter (last column of ``coef``).
+    """
+
+    def __init__(self, beta=1.0, fit_fields=False):
+        self.beta = beta
+        self.fit_fields = fit_fields
+
+    def initialize(self, S, sample_weight):
+        """Store spins ``S`` (C-contiguous, {-1,0,+1}) and normalized weights."""
+        self.S = S
+        self.weight = np.ascontiguousarray(sample_weight / sample_weight.sum(), dtype=np.float64)
+        self.n_samples, self.n_sites = S.shape
+        self.n_params = self.n_sites + int(self.fit_fields)
+        return self
+
+    def _chunks(self, n_cols):
+        itemsize = self.S.dtype.itemsize
+        rows = max(1, _CHUNK_BYTES // (itemsize * max(n_cols, self.n_sites)))
+        for r0 in range(0, self.n_samples, rows):
+            yield slice(r0, min(r0 + rows, self.n_samples))
+
+    def value_grad(self, coef, start, stop, n_threads=1):
+        """Data term of sites ``start:stop`` and its gradient.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (stop - start, n_params)
+            Block parameters (float64).
+        start, stop : int
+            The block of sites.
+        n_threads : int
+            OpenMP threads for the elementwise kernel.
+
+        Returns
+        -------
+        loss : float
+        grad : ndarray of shape (stop - start, n_params), float64
+        """
+        S, N, nb = self.S, self.n_sites, stop - start
+        dtype = S.dtype
+        J = np.ascontiguousarray(coef[:, :N], dtype=dtype)
+        b = coef[:, N].astype(dtype) if self.fit_fields else None
+        grad = np.zeros((nb, self.n_params), dtype=np.float64)
+        row_loss = np.empty(self.n_samples, dtype=np.float64)
+        for rows in self._chunks(nb):
+            X = S[rows]
+            H = X @ J.T
+            if b is not None:
+                H += b
+            ising_residual(H, S[rows, start:stop], self.weight[rows], self.beta,
+                           row_loss[rows], n_threads)
+            grad[:, :N] += H.T @ X
+            if b is not None:
+                grad[:, N] += H.sum(axis=0, dtype=np.float64)
+        grad[np.arange(nb), start + np.arange(nb)] = 0.0
+        return float(row_loss.sum()), grad
+
+    def hebb(self, sample_weight):
+        """Hebbian couplings ``sum_mu w_mu s^mu s^mu.T / N`` as parameters."""
+        from ._rules import hebb
+
+        coef = np.zeros((self.n_sites, self.n_params))
+        coef[:, : self.n_sites] = hebb(self.S, sample_weight)
+        return coef
+
+
+class L2Penalty:
+    """``alpha/2 ||J||^2 + alpha_fields/2 ||b||^2`` on the parameter rows."""
+
+    def __init__(self, alpha, alpha_fields, n_couplings):
+        self.alpha = alpha
+        self.alpha_fields = alpha_fields
+        self.n_couplings = n_couplings
+
+    def value(self, coef):
+        J, b = coef[:, : self.n_couplings], coef[:, self.n_couplings:]
+        return 0.5 * self.alpha * float(np.vdot(J, J)) + 0.5 * self.alpha_fields * float(np.vdot(b, b))
+
+    def add_grad(self, coef, grad):
+        grad[:, : self.n_couplings] += self.alpha * coef[:, : self.n_couplings]
+        grad[:, self.n_couplings:] += self.alpha_fields * coef[:, self.n_couplings:]
+        return grad

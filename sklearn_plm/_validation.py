@@ -1,0 +1,87 @@
+"""Input checks and spin encodings shared by every estimator.
+
+All validation happens here, in Python, before any compiled kernel runs.
+"""
+
+import os
+
+import numpy as np
+
+#: Values are read as spins with ``x > 0 -> +1`` and ``x <= 0 -> -1``; NaN is
+#: an unknown spin, stored as 0 so that it adds nothing to any local field.
+SPIN_THRESHOLD = 0.0
+
+
+def check_no_inf(X, name="X"):
+    """Raise a ValueError when X holds +/-inf (NaN is allowed: it means unknown)."""
+    if np.isinf(X).any():
+        raise ValueError(
+            f"Input {name} contains infinity. Use NaN for unknown spins and "
+            "finite values otherwise (x > 0 is read as +1, x <= 0 as -1)."
+        )
+
+
+def detect_encoding(X):
+    """Return ``"01"`` when every known value is 0 or 1 (and some are 0), else ``"pm1"``.
+
+    The encoding seen in ``fit`` is the encoding returned by ``transform``.
+    """
+    finite = X[~np.isnan(X)]
+    if finite.size and np.any(finite == 0) and np.all((finite == 0) | (finite == 1)):
+        return "01"
+    return "pm1"
+
+
+def to_spins(X, dtype):
+    """Map validated input to a C-contiguous array of spins in {-1, 0, +1}.
+
+    Known values are thresholded at 0; NaN becomes 0 ("unknown").
+    """
+    X = np.asarray(X)
+    S = np.where(X > SPIN_THRESHOLD, 1, -1).astype(dtype)
+    S[np.isnan(X)] = 0
+    return np.ascontiguousarray(S)
+
+
+def from_spins(S, encoding, dtype):
+    """Map spins back to the encoding seen in fit."""
+    S = np.asarray(S, dtype=dtype)
+    if encoding == "01":
+        return (S + 1) / 2
+    return S
+
+
+def available_memory():
+    """Physical memory in bytes, or None when the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_model_memory(n_features, n_dense_copies, itemsize=8, what="model"):
+    """Refuse early when ``n_dense_copies`` (n_features, n_features) arrays cannot fit.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of sites.
+    n_dense_copies : float
+        How many dense coupling-sized arrays the operation keeps alive
+        (couplings, gradient, optimizer history, ...).
+    itemsize : int
+        Bytes per entry.
+    what : str
+        What is being sized, for the message.
+    """
+    needed = float(n_features) ** 2 * n_dense_copies * itemsize
+    avail = available_memory()
+    if avail is not None and needed > 0.8 * avail:
+        raise ValueError(
+            f"The {what} for {n_features} features needs about {needed / 2**30:.1f} GiB "
+            f"({n_dense_copies:g} dense {n_features}x{n_features} arrays of "
+            f"{itemsize}-byte floats), more than this machine's "
+            f"{avail / 2**30:.1f} GiB. Reduce the number of features, or fit "
+            "float32 data."
+        )
+    return needed
