@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
@@ -79,10 +80,12 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         seed = 0
         if self.recall == "async":
             seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
-        S, n_iter, converged = run_recall(
-            S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
-            seed=seed, n_threads=self._n_threads(),
-        )
+        n_threads = self._n_threads()
+        with threadpool_limits(limits=n_threads, user_api="blas"):
+            S, n_iter, converged = run_recall(
+                S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
+                seed=seed, n_threads=n_threads,
+            )
         return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
 
     def transform(self, X):

@@ -38,7 +38,8 @@ class HopfieldMemory(BaseMemory):
         Iterations of the perceptron rule (other rules are one-shot and
         report ``n_iter_ = 1``).
     tol : float, default=1e-6
-        Tolerance of the maximal-stability solver.
+        Relative duality gap at which the maximal-stability solver
+        (``margin="max"``) stops; every row must reach it.
     recall : {"sync", "async"}, default="sync"
         Zero-temperature dynamics of :meth:`transform`; see
         :class:`PseudoLikelihoodMemory`.
@@ -124,10 +125,12 @@ class HopfieldMemory(BaseMemory):
         y : None
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
-            Pattern weights. Hebb and the perceptron weight each pattern's
-            contribution, Storkey applies a pattern as many times as its
-            (integer) weight, and the pseudo-inverse only drops zero-weight
-            patterns.
+            Pattern weights. Hebb and the perceptron with a float margin
+            weight each pattern's contribution; Storkey applies a pattern as
+            many times as its weight (non-negative integers only); the
+            pseudo-inverse and the maximal-stability perceptron
+            (``margin="max"``) only drop zero-weight patterns, since their
+            solutions do not change when a pattern is repeated.
 
         Returns
         -------
@@ -148,7 +151,15 @@ class HopfieldMemory(BaseMemory):
         else:
             J, n_iter, converged = _rules.perceptron(
                 S, sample_weight, margin=self.margin, max_iter=self.max_iter, tol=self.tol)
-            if not converged:
+            if not converged and self.margin == "max":
+                warnings.warn(
+                    "The maximal-stability perceptron did not reach tol="
+                    f"{self.tol!r} in max_iter={self.max_iter} iterations. Increase "
+                    "max_iter or tol; if it never converges, some rows are not "
+                    "linearly separable (more than about 2 patterns per feature).",
+                    ConvergenceWarning,
+                )
+            elif not converged:
                 warnings.warn(
                     f"The perceptron rule did not reach margin={self.margin!r} in "
                     f"max_iter={self.max_iter} iterations. Lower the margin (the patterns "

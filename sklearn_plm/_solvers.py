@@ -11,7 +11,6 @@ results do not depend on the degree of parallelism.
 """
 
 import time
-from contextlib import nullcontext
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -50,7 +49,11 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric):
         loss += penalty.value(coef)
         penalty.add_grad(coef, grad)
         if symmetric:
-            _symmetrize(grad, datafit.n_sites)
+            # a datafit with its own parameter layout (Potts) brings its own projection
+            if hasattr(datafit, "symmetrize"):
+                datafit.symmetrize(grad)
+            else:
+                _symmetrize(grad, datafit.n_sites)
         counter["n_evals"] += 1
         return loss, grad.ravel()
 
@@ -97,17 +100,16 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     """
     n_sites = datafit.n_sites
     if symmetric:
-        coef, info = lbfgs_block(datafit, penalty, coef0, 0, n_sites, tol=tol,
-                                 max_iter=max_iter, n_threads=effective_n_jobs(n_jobs),
-                                 symmetric=True)
+        n_threads = effective_n_jobs(n_jobs)
+        with threadpool_limits(limits=n_threads, user_api="blas"):
+            coef, info = lbfgs_block(datafit, penalty, coef0, 0, n_sites, tol=tol,
+                                     max_iter=max_iter, n_threads=n_threads, symmetric=True)
         return coef, [info]
     blocks = site_blocks(n_sites)
-    n_workers = min(effective_n_jobs(n_jobs), len(blocks))
-    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": 1 if n_workers > 1 else
-              effective_n_jobs(n_jobs)}
-    # One BLAS thread per worker: two pools spinning on 2 cores halve throughput.
-    limits = threadpool_limits(limits=1, user_api="blas") if n_workers > 1 else nullcontext()
-    with limits:
+    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": 1}
+    # One BLAS thread per block: OpenBLAS threads spin-waiting against joblib
+    # workers (or any other load on the machine) cost 3-50x on small problems.
+    with threadpool_limits(limits=1, user_api="blas"):
         results = Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(_lbfgs_task)(datafit, penalty, coef0[a:b], (a, b), kwargs)
             for a, b in blocks
@@ -129,19 +131,20 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     n_threads = effective_n_jobs(n_jobs)
     fun, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
     loss, converged, epoch = np.nan, False, 0
-    for epoch in range(1, max_iter + 1):
-        loss, g = fun(coef.ravel())
-        if np.max(np.abs(g)) <= tol:
-            converged = True
-            epoch -= 1
-            break
-        if clip is not None:
-            norm = np.linalg.norm(g)
-            if norm > clip:
-                g *= clip / norm
-        coef -= learning_rate * g.reshape(coef.shape)
-        if callback is not None:
-            callback(epoch, coef, loss)
+    with threadpool_limits(limits=n_threads, user_api="blas"):
+        for epoch in range(1, max_iter + 1):
+            loss, g = fun(coef.ravel())
+            if np.max(np.abs(g)) <= tol:
+                converged = True
+                epoch -= 1
+                break
+            if clip is not None:
+                norm = np.linalg.norm(g)
+                if norm > clip:
+                    g *= clip / norm
+            coef -= learning_rate * g.reshape(coef.shape)
+            if callback is not None:
+                callback(epoch, coef, loss)
     info = {"n_iter": epoch, "n_evals": counter["n_evals"], "loss": float(loss),
             "converged": converged, "message": "", "sites": (0, n_sites)}
     return coef, [info]

@@ -1,0 +1,162 @@
+"""Potts (categorical) pseudo-likelihood datafit and penalty.
+
+Same interface as :class:`~sklearn_plm._objective.IsingPseudoLikelihood`, so
+the solvers of ``_solvers.py`` fit Potts models unchanged.
+
+Parameter layout. Site ``i`` owns the row ``coef[i]`` of length
+``n_params = (N*q + f) * q`` (``f = 1`` with fields), read as a matrix of
+shape ``(N*q + f, q)``::
+
+    coef[i].reshape(N*q + f, q)[j*q + b, a] = J[i, j, a, b]
+    coef[i].reshape(N*q + f, q)[N*q, a]     = h[i, a]
+
+so the local fields of site ``i`` are a sum of N contiguous q-vectors, one
+per observed state ``b = x_j`` ("gather"), or equivalently ``onehot(x) @
+coef[i]``. :func:`coef_to_params` and :func:`params_to_coef` convert to the
+``coupling_`` (N, N, q, q) / ``fields_`` (N, q) attributes.
+"""
+
+import numpy as np
+
+from ._potts_fast import potts_gather_value_grad, potts_residual
+
+# Rows of X processed per GEMM in the one-hot formulation.
+_CHUNK_BYTES = 32 * 2**20
+
+
+def coef_to_params(coef, n_sites, n_states, fit_fields):
+    """Solver rows -> couplings ``J`` (N, N, q, q) and fields ``h`` (N, q)."""
+    N, q = n_sites, n_states
+    nq = N * q
+    W = coef.reshape(N, nq + int(fit_fields), q)
+    J = W[:, :nq].reshape(N, N, q, q).transpose(0, 1, 3, 2)
+    h = W[:, nq] if fit_fields else np.zeros((N, q), dtype=coef.dtype)
+    return np.ascontiguousarray(J), np.ascontiguousarray(h)
+
+
+def params_to_coef(J, h, fit_fields):
+    """Couplings (N, N, q, q) and fields (N, q) -> solver rows (N, n_params)."""
+    N, _, q, _ = J.shape
+    W = J.transpose(0, 1, 3, 2).reshape(N, N * q, q)
+    if fit_fields:
+        W = np.concatenate([W, np.asarray(h).reshape(N, 1, q)], axis=1)
+    return np.ascontiguousarray(W, dtype=np.float64).reshape(N, -1)
+
+
+def onehot(codes, n_states, dtype, ones_column=False):
+    """One-hot rows (n_samples, N*q [+1]); a missing code (-1) gives a zero block."""
+    n_samples, n_sites = codes.shape
+    out = np.zeros((n_samples, n_sites * n_states + int(ones_column)), dtype=dtype)
+    rows, cols = np.nonzero(codes >= 0)
+    out[rows, cols * n_states + codes[rows, cols]] = 1
+    if ones_column:
+        out[:, -1] = 1
+    return out
+
+
+class PottsPseudoLikelihood:
+    """Negative pseudo-log-likelihood of categorical data, averaged over samples.
+
+    With couplings ``J`` (zero blocks ``J[i, i]``) and fields ``h``, the
+    local field of state ``a`` at site ``i`` is
+    ``H_i(a) = h_i(a) + sum_{j != i} J[i, j, a, x_j]`` and
+    ``-log p(x_i | x_rest) = logsumexp_a(beta H_i(a)) - beta H_i(x_i)``. The data term
+    is the weighted mean over samples of this sum over sites; a missing value
+    adds nothing to the other sites' fields and its own term is left out.
+
+    Parameters
+    ----------
+    n_states : int
+        Number of states ``q``.
+    beta : float
+        Inverse temperature.
+    fit_fields : bool
+        Whether each site has fields (the last q entries of its row).
+    method : {"gather", "onehot"}
+        How fields and gradients are evaluated: N contiguous q-vector sums per
+        site and sample in a compiled kernel, or two GEMMs on the one-hot
+        matrix (``q`` times more arithmetic, most of it on zeros).
+    """
+
+    def __init__(self, n_states, beta=1.0, fit_fields=True, method="gather"):
+        self.n_states = n_states
+        self.beta = beta
+        self.fit_fields = fit_fields
+        self.method = method
+
+    def initialize(self, codes, sample_weight, dtype=np.float64):
+        """Store codes (int32, -1 = missing), normalized weights and the compute dtype."""
+        self.codes = np.ascontiguousarray(codes, dtype=np.int32)
+        # the gather kernel walks one neighbour column over a tile of samples
+        self._codes_t = np.ascontiguousarray(self.codes.T)
+        self.weight = np.ascontiguousarray(sample_weight / sample_weight.sum(), dtype=np.float64)
+        self.dtype = np.dtype(dtype)
+        self.n_samples, self.n_sites = self.codes.shape
+        self.n_rows = self.n_sites * self.n_states + int(self.fit_fields)
+        self.n_params = self.n_rows * self.n_states
+        self._onehot = None
+        if self.method == "onehot":
+            self._onehot = onehot(self.codes, self.n_states, self.dtype, self.fit_fields)
+        return self
+
+    def value_grad(self, coef, start, stop, n_threads=1):
+        """Data term of sites ``start:stop`` and its gradient.
+
+        Parameters
+        ----------
+        coef : ndarray of shape (stop - start, n_params)
+            Block parameters (float64).
+        start, stop : int
+            The block of sites.
+        n_threads : int
+            OpenMP threads of the compiled kernels.
+
+        Returns
+        -------
+        loss : float
+        grad : ndarray of shape (stop - start, n_params), float64
+        """
+        nb, q = stop - start, self.n_states
+        W = np.ascontiguousarray(coef, dtype=self.dtype).reshape(nb, self.n_rows, q)
+        if self.method == "gather":
+            grad = np.empty((nb, self.n_rows, q), dtype=np.float64)
+            site_loss = np.empty(nb, dtype=np.float64)
+            potts_gather_value_grad(self._codes_t, W, grad, self.weight, float(self.beta),
+                                    start, bool(self.fit_fields), site_loss, int(n_threads))
+            return float(site_loss.sum()), grad.reshape(nb, self.n_params)
+        return self._onehot_value_grad(W, start, stop, n_threads)
+
+    def _onehot_value_grad(self, W, start, stop, n_threads):
+        nb, q, n_rows = stop - start, self.n_states, self.n_rows
+        # (n_rows, nb*q): column i*q + a holds the parameters of state a at site i
+        Wb = np.ascontiguousarray(W.transpose(1, 0, 2).reshape(n_rows, nb * q))
+        grad = np.zeros((n_rows, nb * q), dtype=np.float64)
+        row_loss = np.empty(self.n_samples, dtype=np.float64)
+        Y = np.ascontiguousarray(self.codes[:, start:stop])
+        rows_per_chunk = max(1, _CHUNK_BYTES // (self.dtype.itemsize * max(n_rows, nb * q)))
+        for r0 in range(0, self.n_samples, rows_per_chunk):
+            rows = slice(r0, min(r0 + rows_per_chunk, self.n_samples))
+            X1h = self._onehot[rows]
+            Z = X1h @ Wb
+            potts_residual(Z, Y[rows], self.weight[rows], float(self.beta), q,
+                           row_loss[rows], int(n_threads))
+            grad += X1h.T @ Z
+        grad = grad.reshape(n_rows, nb, q).transpose(1, 0, 2)
+        grad = np.ascontiguousarray(grad)
+        for k in range(nb):
+            i = start + k
+            grad[k, i * q:(i + 1) * q] = 0.0
+        return float(row_loss.sum()), grad.reshape(nb, self.n_params)
+
+    def symmetrize(self, grad):
+        """Project a full gradient on ``J[i, j, a, b] = J[j, i, b, a]`` in place.
+
+        The solvers call this for ``symmetric=True`` instead of the binary
+        ``J = J.T`` projection.
+        """
+        N, q, nq = self.n_sites, self.n_states, self.n_sites * self.n_states
+        G = grad.reshape(N, self.n_rows, q)[:, :nq].reshape(N, N, q, q)
+        # in the row layout, [i, j, b, a] = J[i, j, a, b]: the constraint is G = G.T(1, 0, 3, 2)
+        S = 0.5 * (G + G.transpose(1, 0, 3, 2))
+        G[...] = S
+        return grad

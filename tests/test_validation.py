@@ -1,0 +1,132 @@
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
+from sklearn_plm._validation import check_model_memory, detect_encoding, to_spins
+
+from conftest import random_patterns
+
+ESTIMATORS = [PseudoLikelihoodMemory, HopfieldMemory]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_inf_is_rejected_in_fit_and_transform(Est):
+    X = random_patterns(10, 5)
+    bad = X.copy()
+    bad[1, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        Est().fit(bad)
+    est = Est().fit(X)
+    with pytest.raises(ValueError, match="infinity"):
+        est.transform(bad)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_shape_errors(Est):
+    with pytest.raises(ValueError, match="1 feature"):
+        Est().fit(np.ones((5, 1)))
+    with pytest.raises(ValueError, match="0 sample"):
+        Est().fit(np.ones((0, 4)))
+    with pytest.raises(ValueError, match="2D array"):
+        Est().fit(np.ones(4))
+    est = Est().fit(random_patterns(10, 5))
+    with pytest.raises(ValueError, match="5 features"):
+        est.transform(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="5 features"):
+        est.score_samples(np.ones((3, 6)))
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_not_fitted(Est):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Est().transform(np.ones((2, 3)))
+
+
+def test_non_binary_values_are_thresholded_at_zero_consistently():
+    X = np.array([[0.3, -2.0, 5.0, 0.0], [-0.1, 1.0, -3.0, 2.0]])
+    assert_array_equal(to_spins(X, np.float64), [[1, -1, 1, -1], [-1, 1, -1, 1]])
+    for Est in ESTIMATORS:
+        est = Est().fit(X)
+        assert est.encoding_ == "pm1"
+        assert_array_equal(est.transform(X), est.transform(np.sign(X - 1e-12)))
+        assert_array_equal(est.score_samples(X), est.score_samples(to_spins(X, float)))
+
+
+def test_detect_encoding():
+    assert detect_encoding(np.array([[0.0, 1.0], [1.0, 1.0]])) == "01"
+    assert detect_encoding(np.array([[0.0, 1.0], [np.nan, 1.0]])) == "01"
+    assert detect_encoding(np.array([[-1.0, 1.0]])) == "pm1"
+    assert detect_encoding(np.array([[1.0, 1.0]])) == "pm1"
+
+
+def test_memory_estimate_refuses_huge_models():
+    with pytest.raises(ValueError, match="GiB"):
+        check_model_memory(10**6, 23, what="pseudo-likelihood fit")
+    assert check_model_memory(100, 3) == 100 * 100 * 3 * 8
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X: np.asfortranarray(X),
+        lambda X: np.repeat(X, 2, axis=1)[:, ::2],  # non-contiguous view
+        lambda X: X.astype(">f8"),  # big-endian
+        lambda X: X.astype(np.int8),
+        lambda X: X.astype(bool),
+        lambda X: X.tolist(),
+        lambda X: _readonly(X),
+    ],
+    ids=["fortran", "strided", "big-endian", "int8", "bool", "list", "readonly"],
+)
+@pytest.mark.parametrize("recall", ["sync", "async"])
+def test_layouts_and_dtypes_give_the_canonical_result(make, recall):
+    X = random_patterns(12, 40, seed=1)
+    if make.__code__.co_names and "bool" in make.__code__.co_names:
+        X = (X > 0).astype(float)  # bool input is the {0,1} encoding
+    ref = PseudoLikelihoodMemory(recall=recall, random_state=0).fit(X)
+    est = PseudoLikelihoodMemory(recall=recall, random_state=0).fit(make(X))
+    np.testing.assert_allclose(est.coupling_, ref.coupling_, rtol=1e-6, atol=1e-8)
+    assert_array_equal(est.transform(make(X)), ref.transform(X))
+
+
+def _readonly(X):
+    X = X.copy()
+    X.setflags(write=False)
+    return X
+
+
+@pytest.mark.parametrize("est", [PseudoLikelihoodMemory(recall="async", random_state=1),
+                                 HopfieldMemory(rule="pseudo-inverse")])
+def test_pickle_round_trip(est):
+    X = random_patterns(20, 50, seed=2)
+    est.fit(X)
+    clone = pickle.loads(pickle.dumps(est))
+    noisy = X * np.where(np.random.default_rng(0).random(X.shape) < 0.2, -1, 1)
+    assert_array_equal(clone.transform(noisy), est.transform(noisy))
+    assert_array_equal(clone.score_samples(X), est.score_samples(X))
+
+
+def test_energy_and_score_samples_match_formulas():
+    rng = np.random.default_rng(3)
+    X = random_patterns(15, 10, seed=3)
+    est = PseudoLikelihoodMemory(fit_fields=True, beta=0.7).fit(X)
+    J, b = est.coupling_, est.fields_
+    E = np.array([-0.5 * x @ J @ x - b @ x for x in X])
+    np.testing.assert_allclose(est.energy(X), E)
+    H = X @ J.T + b
+    pll = -np.logaddexp(0, -2 * 0.7 * X * H).sum(axis=1)
+    np.testing.assert_allclose(est.score_samples(X), pll)
+    assert est.score(X) == pytest.approx(pll.mean())
+    Xm = X.copy()
+    Xm[0, 3] = np.nan
+    s = X[0].copy()
+    s[3] = 0.0
+    h = J @ s + b
+    expected = -sum(np.logaddexp(0, -2 * 0.7 * s[i] * h[i]) for i in range(10) if i != 3)
+    np.testing.assert_allclose(est.score_samples(Xm)[0], expected)
+    del rng
