@@ -10,6 +10,8 @@ The block layout depends only on the number of sites, never on ``n_jobs``, so
 results do not depend on the degree of parallelism.
 """
 
+import copy
+import threading
 import time
 
 import numpy as np
@@ -22,6 +24,9 @@ from threadpoolctl import threadpool_limits
 _MAX_SITE_BLOCKS = 8
 _MIN_SITES_PER_BLOCK = 32
 _FTOL = 64 * np.finfo(float).eps
+# Abort flags of the fits running in this process, by key: an Event cannot be
+# pickled to process-based joblib backends, whose workers simply find no flag.
+_ABORT_FLAGS = {}
 
 
 def site_blocks(n_sites):
@@ -39,11 +44,17 @@ def _symmetrize(grad, n_sites):
     return grad
 
 
-def _objective(datafit, penalty, start, stop, n_threads, symmetric):
+class FitInterrupted(Exception):
+    """Raised inside a worker when the fit that owns it was interrupted."""
+
+
+def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
     shape = (stop - start, datafit.n_params)
     counter = {"n_evals": 0}
 
     def fun(x):
+        if abort is not None and abort.is_set():
+            raise FitInterrupted
         coef = x.reshape(shape)
         loss, grad = datafit.value_grad(coef, start, stop, n_threads)
         loss += penalty.value(coef)
@@ -61,7 +72,7 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric):
 
 
 def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
-                symmetric=False, maxcor=10):
+                symmetric=False, maxcor=10, abort=None):
     """Minimize datafit + penalty over the parameters of sites ``start:stop``.
 
     Returns
@@ -70,7 +81,7 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     info : dict
         ``n_iter``, ``n_evals``, ``loss``, ``converged`` and ``message``.
     """
-    fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric)
+    fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric, abort)
     res = minimize(
         fun, np.asarray(coef0, dtype=np.float64).ravel(), jac=True, method="L-BFGS-B",
         options={"maxiter": max_iter, "gtol": tol, "ftol": _FTOL, "maxcor": maxcor},
@@ -86,8 +97,25 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     return res.x.reshape(coef0.shape), info
 
 
-def _lbfgs_task(datafit, penalty, coef0, block, kwargs):
+def _split_arrays(datafit):
+    """Datafit without its arrays, plus the arrays.
+
+    Arrays passed as top-level task arguments are shipped to a Dask cluster
+    once per fit (joblib scatters large arguments), not once per block.
+    """
+    names = tuple(k for k, v in vars(datafit).items() if isinstance(v, np.ndarray))
+    light = copy.copy(datafit)
+    for name in names:
+        setattr(light, name, None)
+    return light, names, [getattr(datafit, name) for name in names]
+
+
+def _lbfgs_task(light, names, penalty, coef0, block, kwargs, *arrays):
     t0 = time.perf_counter()
+    datafit = copy.copy(light)
+    datafit.__dict__.update(zip(names, arrays))
+    kwargs = dict(kwargs)
+    kwargs["abort"] = _ABORT_FLAGS.get(kwargs.pop("abort_key"))
     coef, info = lbfgs_block(datafit, penalty, coef0, *block, **kwargs)
     info["time"] = time.perf_counter() - t0
     return coef, info
@@ -106,14 +134,26 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
                                      max_iter=max_iter, n_threads=n_threads, symmetric=True)
         return coef, [info]
     blocks = site_blocks(n_sites)
-    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": 1}
+    # Thread workers cannot be killed: on Ctrl-C they see this flag at their
+    # next evaluation and stop, so an interrupted fit returns promptly.
+    abort = threading.Event()
+    key = id(abort)
+    _ABORT_FLAGS[key] = abort
+    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": 1, "abort_key": key}
+    light, names, arrays = _split_arrays(datafit)
     # One BLAS thread per block: OpenBLAS threads spin-waiting against joblib
     # workers (or any other load on the machine) cost 3-50x on small problems.
-    with threadpool_limits(limits=1, user_api="blas"):
-        results = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_lbfgs_task)(datafit, penalty, coef0[a:b], (a, b), kwargs)
-            for a, b in blocks
-        )
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            results = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs, *arrays)
+                for a, b in blocks
+            )
+    except BaseException:
+        abort.set()
+        raise
+    finally:
+        _ABORT_FLAGS.pop(key, None)
     coef = np.vstack([c for c, _ in results])
     return coef, [info for _, info in results]
 
