@@ -62,6 +62,7 @@ def _extensions():
         )
     debug = bool(os.environ.get("SKLEARN_PLM_CYTHON_DEBUG"))
     return cythonize(
+        force=debug,
         exts,
         compiler_directives={
             "language_level": 3,

@@ -1,5 +1,8 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
+import re
+import warnings
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -12,7 +15,12 @@ from threadpoolctl import threadpool_limits
 
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
+from ._version import __version__
 from ._validation import check_no_inf, detect_encoding, from_spins, to_spins
+
+
+def _version_tuple(version):
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
 class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -32,6 +40,21 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # Inverse temperature of the conditionals used by score_samples.
     _score_beta = 1.0
+
+    @contextmanager
+    def _all_or_nothing(self):
+        """Restore the previous state if fitting fails or is interrupted (Ctrl-C).
+
+        Validation sets ``n_features_in_`` before the solver runs, so an
+        interrupted fit would otherwise leave a half-updated estimator.
+        """
+        saved = dict(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
 
     def _validate_input(self, X, reset):
         X = validate_data(
@@ -180,6 +203,22 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Common start of fit: validated X, its encoding, and its spins."""
         X = self._validate_input(X, reset=True)
         return X, detect_encoding(X), to_spins(X, X.dtype)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_plm_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
+        if _version_tuple(saved) > _version_tuple(__version__):
+            warnings.warn(
+                f"This {type(self).__name__} was saved by sklearn_plm {saved}, newer than "
+                f"the installed {__version__}; it may not work as saved. Upgrade sklearn_plm.",
+                UserWarning,
+            )
+        # Upgrades of states saved by older versions go here, keyed on `saved`.
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

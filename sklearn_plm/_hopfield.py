@@ -137,6 +137,10 @@ class HopfieldMemory(BaseMemory):
         self : object
             Fitted estimator.
         """
+        with self._all_or_nothing():
+            return self._fit(X, sample_weight)
+
+    def _fit(self, X, sample_weight):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
         check_model_memory(n_features, 3, what="Hopfield network")

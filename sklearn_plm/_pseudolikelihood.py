@@ -13,7 +13,8 @@ from sklearn.utils.validation import _check_sample_weight
 from ._base import BaseMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import fit_gradient_descent, fit_lbfgs
-from ._validation import check_model_memory
+from ._stochastic import AdamState, adam_step
+from ._validation import check_model_memory, detect_encoding, to_spins
 
 
 class PseudoLikelihoodMemory(BaseMemory):
@@ -68,6 +69,9 @@ class PseudoLikelihoodMemory(BaseMemory):
         Step size of ``solver="gd"``.
     clip : float, default=None
         With ``solver="gd"``, rescale a gradient whose norm exceeds ``clip``.
+    adam_learning_rate : float, default=1e-2
+        Step size of the Adam updates of :meth:`partial_fit`; step ``t``
+        uses ``adam_learning_rate / sqrt(1 + t / 100)``.
     init : {"auto", "zeros", "hebb"}, default="auto"
         Starting couplings: zeros, or the Hebb rule ``sum_mu s s^T / N``.
         ``"auto"`` is ``"hebb"`` for ``solver="gd"`` and ``"zeros"``
@@ -104,7 +108,7 @@ class PseudoLikelihoodMemory(BaseMemory):
         Encoding of the training data, used for the output of ``transform``.
     n_iter_ : int
         Largest number of solver iterations over site blocks (epochs for
-        ``"gd"``).
+        ``"gd"``; Adam steps taken so far after :meth:`partial_fit`).
     loss_ : float
         Final objective (data term plus penalty), summed over site blocks.
     n_features_in_ : int
@@ -146,6 +150,7 @@ class PseudoLikelihoodMemory(BaseMemory):
         "tol": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "clip": [Interval(Real, 0, None, closed="neither"), None],
+        "adam_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"auto", "zeros", "hebb"})],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
@@ -164,6 +169,7 @@ class PseudoLikelihoodMemory(BaseMemory):
         tol=1e-4,
         learning_rate=1.0,
         clip=None,
+        adam_learning_rate=1e-2,
         init="auto",
         warm_start=False,
         recall="sync",
@@ -183,6 +189,7 @@ class PseudoLikelihoodMemory(BaseMemory):
         self.tol = tol
         self.learning_rate = learning_rate
         self.clip = clip
+        self.adam_learning_rate = adam_learning_rate
         self.init = init
         self.warm_start = warm_start
         self.recall = recall
@@ -231,6 +238,10 @@ class PseudoLikelihoodMemory(BaseMemory):
         self : object
             Fitted estimator.
         """
+        with self._all_or_nothing():
+            return self._fit(X, sample_weight)
+
+    def _fit(self, X, sample_weight):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
         # couplings + gradient + 2*maxcor L-BFGS history, all float64
@@ -283,4 +294,71 @@ class PseudoLikelihoodMemory(BaseMemory):
         self.encoding_ = encoding
         self.n_iter_ = max(1, max(info["n_iter"] for info in infos))
         self.loss_ = float(sum(info["loss"] for info in infos))
+        self._adam = None
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Take one Adam step on a mini-batch of patterns.
+
+        Streams of mini-batches minimize the same objective as :meth:`fit`
+        (the mean over all samples plus the penalty), so a model can be
+        trained on more rows than fit in memory, e.g. chunks of a
+        memory-mapped ``.npy`` file. The first call sets the number of
+        features and the encoding; a call after :meth:`fit` continues from
+        the fitted couplings. ``solver``, ``init`` and ``max_iter`` are not
+        used.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A mini-batch of patterns (NaN = unknown spin).
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the patterns in this mini-batch.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        with self._all_or_nothing():
+            return self._partial_fit(X, sample_weight)
+
+    def _partial_fit(self, X, sample_weight):
+        first = not hasattr(self, "coupling_")
+        X = self._validate_input(X, reset=first)
+        n_features = X.shape[1]
+        if first:
+            check_model_memory(n_features, 5, what="pseudo-likelihood fit")
+            self.encoding_ = detect_encoding(X)
+        S = to_spins(X, X.dtype if first else self.coupling_.dtype)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
+        datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
+        penalty = L2Penalty(self.alpha, alpha_fields, n_features)
+        state = getattr(self, "_adam", None)
+        if state is None or state.coef.shape != (n_features, datafit.n_params):
+            coef = np.zeros((n_features, datafit.n_params))
+            if not first:
+                coef[:, :n_features] = self.coupling_
+                if self.fit_fields:
+                    coef[:, n_features] = self.fields_
+            state = AdamState(coef)
+        loss = adam_step(state, datafit, penalty, self.adam_learning_rate, self.symmetric,
+                         n_threads=self._n_threads())
+        if self.verbose:
+            print(f"[{type(self).__name__}] step {state.t}, mini-batch loss = {loss:.6f}")
+        J = state.coef[:, :n_features].copy()
+        if self.symmetric:
+            J = 0.5 * (J + J.T)
+        np.fill_diagonal(J, 0.0)
+        dtype = S.dtype
+        self.coupling_ = np.ascontiguousarray(J, dtype=dtype)
+        fields = state.coef[:, n_features] if self.fit_fields else np.zeros(n_features)
+        self.fields_ = fields.astype(dtype)
+        self.n_iter_ = state.t
+        self.loss_ = loss
+        self._adam = state
         return self

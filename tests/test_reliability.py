@@ -1,0 +1,97 @@
+"""Interrupts, numerical robustness and determinism."""
+
+import _thread
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
+
+from conftest import flip, random_patterns
+
+
+def _interrupt_after(seconds):
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
+    X_small = random_patterns(20, 40, seed=0)
+    est = PseudoLikelihoodMemory(alpha=0.0, tol=0.0, max_iter=10**6, n_jobs=n_jobs)
+    est.set_params(max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X_small)
+    before = est.coupling_.copy()
+    est.set_params(max_iter=10**6)
+    X = random_patterns(400, 300, seed=1)
+    timer = _interrupt_after(0.5)
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X)
+    elapsed = time.perf_counter() - t0
+    timer.cancel()
+    assert elapsed < 5.0
+    assert_array_equal(est.coupling_, before)
+    assert est.n_features_in_ == 40
+    # worker threads noticed the abort flag and finished
+    time.sleep(0.5)
+    assert threading.active_count() <= 2
+
+
+def test_ctrl_c_during_unfitted_fit_leaves_estimator_unfitted():
+    est = PseudoLikelihoodMemory(alpha=0.0, tol=0.0, max_iter=10**6)
+    timer = _interrupt_after(0.3)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(random_patterns(400, 300, seed=2))
+    timer.cancel()
+    assert not hasattr(est, "coupling_")
+
+
+@pytest.mark.parametrize("beta", [1.0, 1e3])
+def test_separable_data_with_no_penalty_stays_finite_and_warns_once(beta):
+    X = random_patterns(20, 60, seed=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = PseudoLikelihoodMemory(alpha=0.0, beta=beta, max_iter=300, tol=0.0).fit(X)
+        scores = est.score_samples(X)
+    assert np.all(np.isfinite(est.coupling_)) and np.all(np.isfinite(scores))
+    assert np.all(est.transform(X) == X)
+    kinds = [w.category.__name__ for w in caught]
+    assert all(k == "ConvergenceWarning" for k in kinds) and len(kinds) <= 1
+    err = np.geterr()
+    with np.errstate(all="raise"):
+        est.score_samples(flip(X, 0.3))
+    assert np.geterr() == err
+
+
+def test_huge_beta_score_is_finite():
+    X = random_patterns(10, 30, seed=4)
+    est = PseudoLikelihoodMemory(beta=1e8).fit(X)
+    s = est.score_samples(flip(X, 0.4))
+    assert np.all(np.isfinite(s)) and np.all(s <= 0)
+
+
+@pytest.mark.parametrize("Est, kw", [(PseudoLikelihoodMemory, {"recall": "async"}),
+                                     (HopfieldMemory, {"recall": "async"})])
+def test_same_random_state_gives_identical_async_recall_for_any_n_jobs(Est, kw):
+    X = random_patterns(30, 80, seed=5)
+    noisy = flip(X, 0.25, seed=6)
+    outs = [Est(random_state=7, n_jobs=n, **kw).fit(X).transform(noisy) for n in (1, 2)]
+    assert_array_equal(outs[0], outs[1])
+    other = Est(random_state=8, **kw).fit(X).transform(noisy)
+    assert other.shape == outs[0].shape
+
+
+def test_same_random_state_bit_identical_couplings_for_n_jobs_symmetric_and_gd():
+    X = random_patterns(50, 100, seed=9)
+    for kw in [dict(symmetric=True), dict(solver="gd", max_iter=30)]:
+        a = PseudoLikelihoodMemory(n_jobs=1, **kw).fit(X).coupling_
+        b = PseudoLikelihoodMemory(n_jobs=2, **kw).fit(X).coupling_
+        assert_array_equal(a, b)
