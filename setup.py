@@ -62,8 +62,8 @@ def _extensions():
         )
     debug = bool(os.environ.get("SKLEARN_PLM_CYTHON_DEBUG"))
     return cythonize(
-        force=debug,
         exts,
+        force=debug,
         compiler_directives={
             "language_level": 3,
             "boundscheck": debug,

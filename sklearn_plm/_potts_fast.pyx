@@ -81,8 +81,7 @@ def potts_residual(
 
 # Samples per tile of the gather kernel: the tile's fields (TILE x q doubles)
 # stay in L1/L2 while the q x q coupling block of one neighbour j is applied.
-cdef enum:
-    TILE = 128
+cdef Py_ssize_t TILE = 128
 
 
 def potts_gather_value_grad(
@@ -105,7 +104,8 @@ def potts_gather_value_grad(
     """
     cdef Py_ssize_t n_sites = XT.shape[0], n_samples = XT.shape[1]
     cdef Py_ssize_t n_block = W.shape[0], q = W.shape[2], nq = n_sites * q
-    cdef Py_ssize_t ii, i, t0, nt, r, j, a, y, b
+    cdef Py_ssize_t n_tiles = (n_samples + TILE - 1) // TILE
+    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b
     cdef double w, acc, lse, zy
     cdef double *Z = NULL
     cdef double *z
@@ -120,7 +120,8 @@ def potts_gather_value_grad(
         for ii in prange(n_block, schedule="dynamic"):
             i = start + ii
             acc = 0.0
-            for t0 in range(0, n_samples, TILE):
+            for tt in range(n_tiles):
+                t0 = tt * TILE
                 nt = min(TILE, n_samples - t0)
                 for r in range(nt):
                     z = Z + r * q

@@ -83,7 +83,7 @@ def make_spin_glass(
     temperature,
     n_samples,
     *,
-    n_sweeps_between=10,
+    n_sweeps_between=50,
     n_burn_in=2000,
     n_replicas=16,
     t_max=3.0,
@@ -119,7 +119,7 @@ def make_spin_glass(
         Temperature of the returned samples.
     n_samples : int
         Number of samples.
-    n_sweeps_between : int, default=10
+    n_sweeps_between : int, default=50
         Rounds between consecutive samples of a chain.
     n_burn_in : int, default=2000
         Rounds discarded at the start of each chain.
@@ -129,8 +129,8 @@ def make_spin_glass(
     t_max : float, default=3.0
         Hottest temperature of the ladder.
     n_chains : int, default=4
-        Independent chains; sample ``k`` comes from chain
-        ``k * n_chains // n_samples`` (chains own consecutive blocks).
+        Independent chains. Each owns a consecutive block of about
+        ``n_samples / n_chains`` rows of ``data`` and runs its own burn-in.
     bonds : array-like of shape (2, L, L), default=None
         Couplings in {-1, +1}: ``bonds[0, r, c]`` couples site ``(r, c)`` to
         ``(r, (c + 1) % L)`` and ``bonds[1, r, c]`` couples it to
@@ -171,16 +171,26 @@ def make_spin_glass(
 
     Notes
     -----
-    Defaults were chosen at ``L=32, temperature=0.99`` (the paper's
-    setting): with 16 replicas up to ``t_max=3`` every neighbouring pair
-    swaps in 30-60 % of attempts; the energy per spin at the target
-    temperature settles within a few hundred rounds, so 2000 rounds of
-    burn-in leave a wide margin; and its integrated autocorrelation time is
-    about 5 rounds, so samples 10 rounds apart are roughly decorrelated
-    (the spin overlap between consecutive samples decorrelates on a similar
-    scale). At ``L=32`` one round of 16 replicas takes about 0.1 ms, so
-    10,000 samples cost about 10 s per core. At lower temperature or larger
-    ``L`` increase ``n_replicas`` and ``n_sweeps_between``.
+    The defaults were measured at the paper's setting, ``L=32`` and
+    ``temperature=0.99`` (ladder 0.99-3.0, 16 replicas):
+
+    - every neighbouring pair of temperatures swaps in 27-45 % of attempts;
+    - the energy per spin at the target temperature settles (at -1.29)
+      within a few hundred rounds from a random start, so 2000 rounds of
+      burn-in leave a wide margin;
+    - the energy autocorrelation falls to 0.3 after 2 rounds and 0.05 after
+      10, while the spin autocorrelation ``(1/N) sum_i s_i(t) s_i(t + k)``
+      is 0.25 at ``k=10``, 0.10 at ``k=50`` and 0.06 at ``k=100``; so samples
+      50 rounds apart are roughly decorrelated (the mean ``|q|`` between
+      them, 0.19, is close to the 0.13 of two independent samples);
+    - one round of 16 replicas at ``L=32`` takes 0.1-0.3 ms, so 10,000
+      samples at the defaults cost one or two minutes of one core;
+      ``n_jobs`` spreads the chains over cores.
+
+    Moves are Metropolis updates in site order; swaps are attempted between
+    every neighbouring pair of temperatures, coldest first. At lower
+    temperature or larger ``L`` increase ``n_replicas`` and
+    ``n_sweeps_between``; check ``swap_acceptance``.
 
     Examples
     --------
