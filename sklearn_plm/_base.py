@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
+from ._sampling import gibbs_ising
 from ._version import __version__
 from ._validation import check_no_inf, detect_encoding, from_spins, to_spins
 
@@ -198,6 +199,48 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         S64 = S.astype(np.float64)
         H = S64 @ self.coupling_.T.astype(np.float64)
         return -0.5 * np.einsum("ij,ij->i", S64, H) - S64 @ self.fields_.astype(np.float64)
+
+    def sample(self, n_samples=1, *, temperature=1.0, n_sweeps=10, burn_in=100, n_chains=None,
+               random_state=None):
+        """Draw states from the fitted model by Gibbs sampling.
+
+        Each site is redrawn from ``p(x_i = +1 | rest) = sigmoid(2 h_i / T)``
+        with ``T = temperature / beta``, the conditionals the model was fit
+        to. For symmetric couplings the chains sample
+        ``p(x) ~ exp(-beta E(x) / temperature)``; for asymmetric couplings
+        they sample the stationary distribution of the chain defined by the
+        conditionals (sites visited in index order).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of states to draw.
+        temperature : float, default=1.0
+            Temperature relative to the model's (1 samples the fitted model).
+        n_sweeps : int, default=10
+            Sweeps between two samples of one chain.
+        burn_in : int, default=100
+            Sweeps before a chain's first sample.
+        n_chains : int, default=None
+            Independent chains run in parallel (``n_jobs`` threads); None
+            runs one chain per sample.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the chains; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Samples in the encoding seen in fit.
+        """
+        check_is_fitted(self)
+        if not (np.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"temperature must be a positive finite number, got {temperature!r}.")
+        random_state = self.random_state if random_state is None else random_state
+        S = gibbs_ising(self.coupling_, self.fields_, n_samples,
+                        beta=float(self._score_beta) / temperature, n_sweeps=n_sweeps,
+                        burn_in=burn_in, n_chains=n_chains, random_state=random_state,
+                        n_threads=self._n_threads())
+        return from_spins(S, self.encoding_, self.coupling_.dtype)
 
     def _set_encoding_and_spins(self, X):
         """Common start of fit: validated X, its encoding, and its spins."""
