@@ -77,6 +77,11 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _n_threads(self):
         return max(1, effective_n_jobs(self.n_jobs))
 
+    def _blas_threads(self):
+        """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
+        busy machine make small products many times slower."""
+        return threadpool_limits(limits=self._n_threads(), user_api="blas")
+
     def complete(self, X):
         """Run zero-temperature recall from each row and report convergence.
 
@@ -104,11 +109,10 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         seed = 0
         if self.recall == "async":
             seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
-        n_threads = self._n_threads()
-        with threadpool_limits(limits=n_threads, user_api="blas"):
+        with self._blas_threads():
             S, n_iter, converged = run_recall(
                 S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
-                seed=seed, n_threads=n_threads,
+                seed=seed, n_threads=self._n_threads(),
             )
         return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
 
@@ -140,7 +144,8 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         H : ndarray of shape (n_samples, n_features)
         """
         _, S = self._spins_for_inference(X)
-        return S @ self.coupling_.T + self.fields_
+        with self._blas_threads():
+            return S @ self.coupling_.T + self.fields_
 
     def score_samples(self, X):
         """Exact pseudo-log-likelihood of each row.
@@ -159,7 +164,8 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         _, S = self._spins_for_inference(X)
-        H = np.ascontiguousarray(S @ self.coupling_.T + self.fields_, dtype=S.dtype)
+        with self._blas_threads():
+            H = np.ascontiguousarray(S @ self.coupling_.T + self.fields_, dtype=S.dtype)
         out = np.empty(S.shape[0], dtype=np.float64)
         ising_log_conditionals(H, S, float(self._score_beta), out, 1)
         return out
@@ -197,7 +203,8 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         _, S = self._spins_for_inference(X)
         S64 = S.astype(np.float64)
-        H = S64 @ self.coupling_.T.astype(np.float64)
+        with self._blas_threads():
+            H = S64 @ self.coupling_.T.astype(np.float64)
         return -0.5 * np.einsum("ij,ij->i", S64, H) - S64 @ self.fields_.astype(np.float64)
 
     def sample(self, n_samples=1, *, temperature=1.0, n_sweeps=10, burn_in=100, n_chains=None,

@@ -145,6 +145,15 @@ class HopfieldMemory(BaseMemory):
         n_features = X.shape[1]
         check_model_memory(n_features, 3, what="Hopfield network")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        with self._blas_threads():
+            J, n_iter = self._learn(S, sample_weight)
+        self.coupling_ = np.ascontiguousarray(J, dtype=X.dtype)
+        self.fields_ = np.zeros(n_features, dtype=X.dtype)
+        self.encoding_ = encoding
+        self.n_iter_ = max(1, int(n_iter))
+        return self
+
+    def _learn(self, S, sample_weight):
         n_iter, converged = 1, True
         if self.rule == "hebb":
             J = _rules.hebb(S, sample_weight)
@@ -170,8 +179,4 @@ class HopfieldMemory(BaseMemory):
                     "may not be separable at this load) or increase max_iter.",
                     ConvergenceWarning,
                 )
-        self.coupling_ = np.ascontiguousarray(J, dtype=X.dtype)
-        self.fields_ = np.zeros(n_features, dtype=X.dtype)
-        self.encoding_ = encoding
-        self.n_iter_ = max(1, int(n_iter))
-        return self
+        return J, n_iter

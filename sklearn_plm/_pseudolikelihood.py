@@ -250,7 +250,8 @@ class PseudoLikelihoodMemory(BaseMemory):
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
-        coef0 = self._initial_coef(datafit, sample_weight)
+        with self._blas_threads():
+            coef0 = self._initial_coef(datafit, sample_weight)
         if self.symmetric:
             J0 = coef0[:, :n_features]
             coef0[:, :n_features] = 0.5 * (J0 + J0.T)
