@@ -1,8 +1,15 @@
 """Pseudo-likelihood associative memories with a scikit-learn API."""
 
 from ._hopfield import HopfieldMemory
+from ._potts import PottsPseudoLikelihoodMemory
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._recall import RecallResult
 from ._version import __version__
 
-__all__ = ["HopfieldMemory", "PseudoLikelihoodMemory", "RecallResult", "__version__"]
+__all__ = [
+    "HopfieldMemory",
+    "PottsPseudoLikelihoodMemory",
+    "PseudoLikelihoodMemory",
+    "RecallResult",
+    "__version__",
+]

@@ -258,7 +258,7 @@ cdef inline uint64_t _next(uint64_t *state) noexcept nogil:
 
 def potts_async_recall(
     int[:, ::1] X,                      # IN/OUT: codes (n_samples, n_sites), -1 = unknown
-    floating[:, ::1] H,                 # IN/OUT: local fields (n_samples, n_sites*q), kept up to date
+    floating[:, ::1] H,                 # IN/OUT: local fields (n_samples, n_sites*q), kept current
     const floating[:, ::1] JT,          # IN: JT[i*q + b, j*q + c] = J[j, i, c, b], (N*q, N*q)
     const unsigned char[:, ::1] free_,  # IN: 1 where a site may change (0 = clamped)
     int max_sweeps,

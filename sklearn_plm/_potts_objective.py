@@ -75,7 +75,10 @@ class PottsPseudoLikelihood:
     method : {"gather", "onehot"}
         How fields and gradients are evaluated: N contiguous q-vector sums per
         site and sample in a compiled kernel, or two GEMMs on the one-hot
-        matrix (``q`` times more arithmetic, most of it on zeros).
+        matrix (``q`` times more arithmetic, most of it on zeros). At q = 21,
+        N = 31..200, P = 1000..5000 "gather" measured 2-3x faster in
+        float64 and 1.3-1.7x in float32 (one thread); "onehot" stays as an
+        independent cross-check in the tests.
     """
 
     def __init__(self, n_states, beta=1.0, fit_fields=True, method="gather"):

@@ -139,12 +139,15 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     abort = threading.Event()
     key = id(abort)
     _ABORT_FLAGS[key] = abort
-    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": 1, "abort_key": key}
+    # Spare workers (fewer blocks than n_jobs) go to the blocks' kernels.
+    n_threads = max(1, effective_n_jobs(n_jobs) // len(blocks))
+    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": n_threads, "abort_key": key}
     light, names, arrays = _split_arrays(datafit)
-    # One BLAS thread per block: OpenBLAS threads spin-waiting against joblib
-    # workers (or any other load on the machine) cost 3-50x on small problems.
+    # BLAS threads per block capped at n_jobs / n_blocks: OpenBLAS threads
+    # spin-waiting against joblib workers (or any other load on the machine)
+    # cost 3-50x on small problems.
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=n_threads, user_api="blas"):
             results = Parallel(n_jobs=n_jobs, prefer="threads")(
                 delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs, *arrays)
                 for a, b in blocks

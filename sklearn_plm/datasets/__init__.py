@@ -1,13 +1,18 @@
-"""Synthetic and real binary data sets for associative memories."""
+"""Synthetic and real data sets for associative memories (binary and categorical)."""
 
+from ._alignment import PROTEIN_ALPHABET, load_ww_domain, read_alignment, sequence_weights
 from ._generators import make_random_features, make_random_patterns
 from ._loaders import load_binarized_digits, load_mnist_binary
 from ._spin_glass import make_spin_glass
 
 __all__ = [
+    "PROTEIN_ALPHABET",
     "load_binarized_digits",
     "load_mnist_binary",
+    "load_ww_domain",
     "make_random_features",
     "make_random_patterns",
     "make_spin_glass",
+    "read_alignment",
+    "sequence_weights",
 ]

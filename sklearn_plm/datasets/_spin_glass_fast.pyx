@@ -1,7 +1,9 @@
-# Parallel-tempering Monte Carlo for Ising models on degree-4 graphs with
-# +/-1 couplings (the Edwards-Anderson model on a periodic square lattice).
-# The Python layer (sklearn_plm/datasets/_spin_glass.py) builds the
-# neighbour tables, draws the seeds and checks every shape before this runs.
+# Parallel-tempering Monte Carlo for Ising models on degree-4 graphs (the
+# Edwards-Anderson model on a periodic square lattice) with any couplings.
+# A site's energy change depends only on which of its 4 neighbours agree
+# with it, so the Python layer (sklearn_plm/datasets/_spin_glass.py)
+# tabulates the 16 possible changes per site and their acceptance
+# probabilities per temperature; a move is then a table lookup, with no exp.
 
 from cython.parallel cimport prange
 from libc.math cimport exp
@@ -39,51 +41,52 @@ cdef inline double _uniform(uint64_t *s) noexcept nogil:
     return (_xoshiro(s) >> 11) * (1.0 / 9007199254740992.0)
 
 
+cdef inline int _config(const signed char *spin, const int *nb, int s) noexcept nogil:
+    # bit k set when neighbour k agrees with s
+    return ((spin[nb[0]] == s) | ((spin[nb[1]] == s) << 1)
+            | ((spin[nb[2]] == s) << 2) | ((spin[nb[3]] == s) << 3))
+
+
 cdef double _energy(
-    const signed char[:, ::1] spins, Py_ssize_t row,
-    const int[:, ::1] nbr, const signed char[:, ::1] bond,
+    const signed char *spin, const int *nbr, const double *local, Py_ssize_t n_sites,
 ) noexcept nogil:
-    # E = -sum over bonds J_ij s_i s_j; every bond is seen from both ends
-    cdef Py_ssize_t i, k
-    cdef long acc = 0
-    for i in range(nbr.shape[0]):
-        for k in range(nbr.shape[1]):
-            acc += bond[i, k] * spins[row, i] * spins[row, nbr[i, k]]
+    # E = -1/2 sum_i s_i h_i and local[i, cfg] = s_i h_i
+    cdef Py_ssize_t i
+    cdef double acc = 0
+    for i in range(n_sites):
+        acc += local[16 * i + _config(spin, nbr + 4 * i, spin[i])]
     return -0.5 * acc
 
 
 cdef void _sweep(
     signed char *spin,
     const int *nbr,
-    const signed char *bond,
-    Py_ssize_t n_sites,
+    const double *local,
     const double *accept,
+    Py_ssize_t n_sites,
     double *energy, uint64_t *state,
 ) noexcept nogil:
-    # One Metropolis sweep in site order over a degree-4 graph. accept[m]
-    # is the acceptance probability of a move raising the energy by 2*m.
-    cdef Py_ssize_t i
-    cdef const int *nb
-    cdef const signed char *bd
-    cdef int local, s
+    # One Metropolis sweep in site order. Flipping site i in configuration
+    # cfg changes the energy by 2 * local[i, cfg], accepted with probability
+    # accept[i, cfg] (tables of this temperature).
+    cdef Py_ssize_t i, k
+    cdef int s
+    cdef double d
     for i in range(n_sites):
-        nb = nbr + 4 * i
-        bd = bond + 4 * i
         s = spin[i]
-        local = s * (bd[0] * spin[nb[0]] + bd[1] * spin[nb[1]]
-                     + bd[2] * spin[nb[2]] + bd[3] * spin[nb[3]])
-        # flipping s changes the energy by 2 * local
-        if local <= 0 or _uniform(state) < accept[local]:
+        k = 16 * i + _config(spin, nbr + 4 * i, s)
+        d = local[k]
+        if d <= 0 or _uniform(state) < accept[k]:
             spin[i] = <signed char>(-s)
-            energy[0] += 2.0 * local
+            energy[0] += 2.0 * d
 
 
 cdef void _run_chain(
     Py_ssize_t c,
     const int[:, ::1] nbr,
-    const signed char[:, ::1] bond,
+    const double[:, ::1] local,
+    const double[:, :, ::1] accept,
     const double[::1] betas,
-    const double[:, ::1] accept,
     signed char[:, ::1] spins,
     double[:, ::1] energies,
     int[:, ::1] replica_at,
@@ -108,7 +111,7 @@ cdef void _run_chain(
         replica_at[c, r] = <int>r
         for i in range(n_sites):
             spins[base + r, i] = 1 if (_xoshiro(state) >> 63) else -1
-        energies[c, r] = _energy(spins, base + r, nbr, bond)
+        energies[c, r] = _energy(&spins[base + r, 0], &nbr[0, 0], &local[0, 0], n_sites)
 
     for sample in range(out_start - 1, out_stop):
         # the first pass is the burn-in, every later pass ends on a sample
@@ -116,8 +119,8 @@ cdef void _run_chain(
         for rnd in range(n_rounds):
             for t in range(n_replicas):
                 r = replica_at[c, t]
-                _sweep(&spins[base + r, 0], &nbr[0, 0], &bond[0, 0], n_sites, &accept[t, 0],
-                       &energies[c, r], state)
+                _sweep(&spins[base + r, 0], &nbr[0, 0], &local[0, 0], &accept[t, 0, 0],
+                       n_sites, &energies[c, r], state)
             # swap neighbouring temperatures: min(1, exp(dbeta * dE))
             for t in range(n_replicas - 1):
                 delta = (betas[t] - betas[t + 1]) * (
@@ -134,18 +137,18 @@ cdef void _run_chain(
 
 
 def parallel_tempering(
-    const int[:, ::1] nbr,               # IN: (n_sites, degree) neighbour sites
-    const signed char[:, ::1] bond,      # IN: (n_sites, degree) integer coupling to each neighbour
+    const int[:, ::1] nbr,               # IN: (n_sites, 4) neighbour sites
+    const double[:, ::1] local,          # IN: (n_sites, 16) half energy change per neighbour config
+    const double[:, :, ::1] accept,      # IN: (n_replicas, n_sites, 16) Metropolis acceptance
     const double[::1] betas,             # IN: (n_replicas,) inverse temperatures, betas[0] = target
-    const double[:, ::1] accept,         # IN: (n_replicas, degree + 1) Metropolis acceptance of +2m
-    const long long[::1] chain_start,         # IN: (n_chains + 1,) rows of `out` owned by each chain
+    const long long[::1] chain_start,    # IN: (n_chains + 1,) rows of `out` owned by each chain
     const unsigned long long[::1] seeds, # IN: (n_chains,) one RNG seed per chain
     int n_burn_in,
     int n_between,
     signed char[:, ::1] spins,           # WORK: (n_chains * n_replicas, n_sites)
     double[:, ::1] energies,             # WORK: (n_chains, n_replicas)
     int[:, ::1] replica_at,              # WORK: (n_chains, n_replicas) replica at each temperature
-    long long[:, ::1] swaps,                  # OUT: (n_chains, n_replicas - 1) accepted swaps per pair
+    long long[:, ::1] swaps,             # OUT: (n_chains, n_replicas - 1) accepted swaps per pair
     signed char[:, ::1] out,             # OUT: (n_samples, n_sites) samples at betas[0]
     int n_threads,
 ):
@@ -159,5 +162,5 @@ def parallel_tempering(
     """
     cdef Py_ssize_t c, n_chains = seeds.shape[0]
     for c in prange(n_chains, nogil=True, num_threads=n_threads, schedule="dynamic"):
-        _run_chain(c, nbr, bond, betas, accept, spins, energies, replica_at, swaps, out,
+        _run_chain(c, nbr, local, accept, betas, spins, energies, replica_at, swaps, out,
                    chain_start[c], chain_start[c + 1], n_burn_in, n_between, seeds[c])

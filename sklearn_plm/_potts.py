@@ -1,0 +1,710 @@
+"""Pseudo-likelihood associative memory for categorical (Potts) patterns."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import effective_n_jobs
+from scipy import sparse
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._objective import L2Penalty
+from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
+from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
+from ._recall import RecallResult
+from ._sampling import gibbs_potts
+from ._solvers import fit_gradient_descent, fit_lbfgs
+from ._validation import check_model_memory
+
+
+def _zero_sum_couplings(J):
+    """``J[i, j] - row means - column means + mean`` of each q x q block."""
+    return (J - J.mean(axis=2, keepdims=True) - J.mean(axis=3, keepdims=True)
+            + J.mean(axis=(2, 3), keepdims=True))
+
+
+def _apc(F):
+    """Average-product correction of a symmetric score matrix with zero diagonal."""
+    n = F.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    row = F.sum(axis=1) / (n - 1)
+    total = F[off].mean()
+    out = F - np.outer(row, row) / total if total > 0 else F.copy()
+    out[~off] = 0.0
+    return out
+
+
+class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Associative memory for categorical data trained by maximum pseudo-likelihood.
+
+    The model is a Potts network: site ``i`` takes one of ``q`` states, coded
+    ``0, ..., q-1``. With couplings ``J[i, j, a, b]`` (between state ``a`` at
+    site ``i`` and state ``b`` at site ``j``) and fields ``h[i, a]``, the
+    local field of state ``a`` at site ``i`` is
+    ``H_i(a) = h[i, a] + sum_{j != i} J[i, j, a, x_j]`` and the conditional
+    of a site given the others is ``p(x_i = a | x_rest) = softmax_a(beta H_i(a))``.
+    Training minimizes the mean over samples of the negative
+    pseudo-log-likelihood (a sum over sites) plus
+    ``alpha/2 ||J||^2 + alpha_fields/2 ||h||^2``; with asymmetric couplings
+    this is one multinomial logistic regression per site on the one-hot
+    encoding of the other sites (plmDCA's asymmetric variant).
+
+    Run at zero temperature (each site takes the state of largest local
+    field) the network is an associative memory for categorical patterns,
+    such as the sequences of a protein family alignment; :meth:`sample` draws
+    new patterns by Gibbs sampling and :meth:`contact_map` gives the usual
+    direct-coupling-analysis contact scores.
+
+    Parameters
+    ----------
+    alpha : float, default=1e-2
+        L2 penalty on the couplings. Tune it on a log scale, e.g. with
+        ``GridSearchCV`` (``score`` is the mean pseudo-log-likelihood).
+    n_states : "auto" or int, default="auto"
+        Number of states ``q``. ``"auto"`` uses the largest code seen in fit
+        plus one; an int fixes ``q`` (codes seen in fit must be below it).
+    beta : float, default=1.0
+        Inverse temperature of the conditionals. Only ``beta * J`` and
+        ``beta * h`` matter for the fit, so it rescales the penalties.
+    symmetric : bool, default=False
+        Constrain ``J[i, j, a, b] = J[j, i, b, a]``. This couples all sites
+        into one problem, solved jointly instead of in parallel site blocks.
+    fit_fields : bool, default=True
+        Learn fields ``h[i, a]``, as is standard for Potts models.
+    alpha_fields : float, default=None
+        L2 penalty on the fields; None uses ``alpha``.
+    solver : {"lbfgs", "gd"}, default="lbfgs"
+        ``"lbfgs"`` minimizes the objective to ``tol``; ``"gd"`` is full-batch
+        gradient descent (``max_iter`` epochs at ``learning_rate``, optional
+        gradient clipping), starting from zero couplings.
+    max_iter : int, default=200
+        L-BFGS iterations per site block, or gradient-descent epochs.
+    tol : float, default=1e-4
+        Stop when the largest absolute gradient entry is at most ``tol``.
+    learning_rate : float, default=1.0
+        Step size of ``solver="gd"``.
+    clip : float, default=None
+        With ``solver="gd"``, rescale a gradient whose norm exceeds ``clip``.
+    warm_start : bool, default=False
+        Start from the previous fit's parameters (when the number of sites
+        and of states match).
+    recall : {"sync", "async"}, default="sync"
+        Zero-temperature dynamics of :meth:`transform`: parallel updates of
+        all sites (local fields updated by sparse matrix products), or
+        random-order sequential sweeps in a compiled kernel.
+    max_recall_iter : int, default=100
+        Steps (sync) or sweeps (async) before recall gives up on a row.
+    clamp : bool, default=False
+        During recall, keep the known (non-NaN) entries of each row fixed and
+        infer only the unknown ones.
+    n_jobs : int, default=None
+        Parallel site blocks of an asymmetric ``fit`` (through joblib; a
+        block has at least 32 sites) and OpenMP threads of the compiled
+        kernels (symmetric fit, recall, scoring, sampling). ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` uses all processors.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the site order of ``recall="async"`` and, unless given there,
+        :meth:`sample`.
+    verbose : int, default=0
+        Print one line per site block (or per 10 epochs of ``"gd"``).
+
+    Attributes
+    ----------
+    coupling_ : ndarray of shape (n_features, n_features, n_states_, n_states_)
+        Couplings ``J[i, j, a, b]``, zero on the blocks ``i == j``, in the
+        dtype of the training data and in the gauge chosen by the penalty
+        (see Notes; :meth:`zero_sum_gauge` gives the zero-sum gauge).
+    fields_ : ndarray of shape (n_features, n_states_)
+        Fields ``h[i, a]`` (zeros when ``fit_fields=False``).
+    n_states_ : int
+        Number of states ``q``.
+    n_iter_ : int
+        Largest number of solver iterations over site blocks (epochs for
+        ``"gd"``).
+    loss_ : float
+        Final objective (data term plus penalty), summed over site blocks.
+    n_features_in_ : int
+        Number of features (sites) seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    PseudoLikelihoodMemory : The binary (Ising) estimator.
+    sklearn_plm.datasets.read_alignment : Protein alignments as state codes.
+
+    Notes
+    -----
+    **Encoding.** Inputs are state codes ``0, ..., q-1`` stored in any
+    numeric array; they are validated as floats (so float inputs with
+    integer values are accepted). Negative values raise a ValueError;
+    non-integer values are rounded to the nearest integer (halves to even)
+    with a ``DataConversionWarning`` rather than rejected, as scikit-learn's
+    ``CategoricalNB`` also converts them. :meth:`transform`,
+    :meth:`complete` and :meth:`sample` return codes as floats with integer
+    values, in the dtype of the input (or of the training data), because
+    scikit-learn's validation hands transformers float arrays. For proteins,
+    :func:`~sklearn_plm.datasets.read_alignment` codes the alphabet
+    ``"-ACDEFGHIKLMNPQRSTVWY"`` as ``0..20`` (gap = 0).
+
+    **Missing values.** NaN marks an unknown value. In ``fit`` and
+    :meth:`score_samples` it adds nothing to the other sites' fields (its
+    one-hot block is zero) and its own conditional is left out of the loss.
+    In recall it is a site to infer, which contributes nothing until it is
+    first set. "Adds nothing" refers to the gauge of ``coupling_``, the one
+    the fit used.
+
+    **Regularization and gauge.** The conventions of plmDCA and plmc: an L2
+    penalty on couplings (``alpha``) and on fields (``alpha_fields``)
+    separately, and no gauge fixing during the fit. The softmax is
+    over-parametrized (adding to ``J[i, j, :, b]`` or to ``h[i, :]`` a
+    constant over the states of ``i`` leaves the conditionals unchanged), and
+    the penalty picks one representative: at the optimum of an asymmetric
+    fit every ``J[i, j, :, b]`` sums to zero over ``a``, and with
+    ``alpha_fields > 0`` every ``h[i, :]`` sums to zero (in both fits). With
+    ``symmetric=True`` the penalty counts each pair ``(i, j)`` twice, once
+    per ordered pair, as in the binary estimator. :meth:`zero_sum_gauge`
+    returns the equivalent parameters in the zero-sum (Ising) gauge, and
+    :meth:`contact_map` the APC-corrected Frobenius norms used for contact
+    prediction.
+
+    **Sampling.** :meth:`sample` runs Gibbs chains on the conditionals.
+    With asymmetric couplings there is in general no energy function; the
+    samples then follow the stationary distribution of the Markov chain
+    defined by the conditionals.
+
+    References
+    ----------
+    M. Ekeberg, C. Lövkvist, Y. Lan, M. Weigt, E. Aurell, "Improved contact
+    prediction in proteins: using pseudolikelihoods to infer Potts models",
+    Phys. Rev. E 87, 012707 (2013).
+
+    F. D'Amico, D. Bocchi, L. Del Bono, S. Rossi, M. Negri, "Pseudo-likelihood
+    produces associative memories able to generalize, even for asymmetric
+    couplings", arXiv:2507.05147 (2025).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+    >>> rng = np.random.default_rng(0)
+    >>> patterns = rng.integers(0, 4, size=(10, 40)).astype(float)
+    >>> memory = PottsPseudoLikelihoodMemory(alpha=1e-3).fit(patterns)
+    >>> noisy = patterns.copy()
+    >>> noisy[rng.random(noisy.shape) < 0.1] = np.nan
+    >>> float(np.mean(memory.transform(noisy) == patterns))
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "n_states": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "symmetric": ["boolean"],
+        "fit_fields": ["boolean"],
+        "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
+        "solver": [StrOptions({"lbfgs", "gd"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "clip": [Interval(Real, 0, None, closed="neither"), None],
+        "warm_start": ["boolean"],
+        "recall": [StrOptions({"sync", "async"})],
+        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
+        "clamp": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        alpha=1e-2,
+        *,
+        n_states="auto",
+        beta=1.0,
+        symmetric=False,
+        fit_fields=True,
+        alpha_fields=None,
+        solver="lbfgs",
+        max_iter=200,
+        tol=1e-4,
+        learning_rate=1.0,
+        clip=None,
+        warm_start=False,
+        recall="sync",
+        max_recall_iter=100,
+        clamp=False,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.n_states = n_states
+        self.beta = beta
+        self.symmetric = symmetric
+        self.fit_fields = fit_fields
+        self.alpha_fields = alpha_fields
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.clip = clip
+        self.warm_start = warm_start
+        self.recall = recall
+        self.max_recall_iter = max_recall_iter
+        self.clamp = clamp
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input
+
+    def _validate_input(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_features=2 if reset else 1,
+        )
+
+    def _codes(self, X, n_states=None):
+        """Validated float X -> (int32 codes with -1 for NaN, number of states)."""
+        name = type(self).__name__
+        known = ~np.isnan(X)
+        values = X[known]
+        if np.isinf(values).any():
+            raise ValueError(
+                f"Input X contains infinity. {name} expects state codes 0, ..., q-1 "
+                "and NaN for unknown values.")
+        if values.size and values.min() < 0:
+            raise ValueError(
+                f"Negative values in data passed to {name}. States are coded "
+                "0, ..., q-1; mark unknown values with NaN.")
+        rounded = np.rint(values)
+        if not np.array_equal(values, rounded):
+            bad = values[values != rounded][0]
+            warnings.warn(
+                f"{name} expects integer state codes 0, ..., q-1 (and NaN for "
+                f"unknown values); got non-integer values such as {float(bad)!r}, "
+                "which are read as the nearest integer. Encode categories first, "
+                "e.g. with sklearn.preprocessing.OrdinalEncoder.",
+                DataConversionWarning,
+            )
+            values = rounded
+        top = int(values.max()) if values.size else -1
+        if n_states is None:
+            if top < 0:
+                raise ValueError(
+                    f"{name} needs some known values to fit; every entry of X is NaN.")
+            n_states = top + 1 if self.n_states == "auto" else self.n_states
+            where = f"n_states={n_states}"
+        else:
+            where = f"the fitted model has n_states_={n_states}"
+        if top >= n_states:
+            raise ValueError(
+                f"X contains the state code {top}, but {where} (codes 0..{n_states - 1}). "
+                "Fit with a larger n_states, or recode X.")
+        codes = np.full(X.shape, -1, dtype=np.int32)
+        codes[known] = values.astype(np.int32)
+        return codes, n_states
+
+    def _codes_for_inference(self, X):
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False)
+        codes, _ = self._codes(X, self.n_states_)
+        return X, codes
+
+    def _n_threads(self):
+        return max(1, effective_n_jobs(self.n_jobs))
+
+    def _site_params(self):
+        """Parameters in the kernels' layout ``(N, N*q [+1], q)`` (see _potts_fast.pyx)."""
+        N, q = self.fields_.shape
+        coef = params_to_coef(self.coupling_, self.fields_, fit_fields=True)
+        return coef.reshape(N, N * q + 1, q).astype(self.coupling_.dtype)
+
+    def _local_fields(self, codes):
+        N, q = self.fields_.shape
+        H = np.empty((codes.shape[0], N * q), dtype=self.coupling_.dtype)
+        potts_local_fields(codes, self._site_params(), True, H, self._n_threads())
+        return H
+
+    # -------------------------------------------------------------------- fit
+
+    def _initial_coef(self, datafit):
+        N, q = datafit.n_sites, datafit.n_states
+        if (self.warm_start and hasattr(self, "coupling_")
+                and self.coupling_.shape[0] == N and self.n_states_ == q):
+            return params_to_coef(self.coupling_, self.fields_, self.fit_fields)
+        return np.zeros((N, datafit.n_params))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit couplings and fields by maximum pseudo-likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training patterns, state codes ``0, ..., q-1``. NaN marks an
+            unknown value: it adds nothing to the other sites' fields and its
+            own conditional is left out of the objective.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Pattern weights, e.g. :func:`~sklearn_plm.datasets.sequence_weights`;
+            integer weights are equivalent to repeated rows.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X = self._validate_input(X, reset=True)
+        codes, q = self._codes(X)
+        N = X.shape[1]
+        # couplings + gradient + 2*maxcor L-BFGS history, all float64
+        check_model_memory(N * q, 3 + 2 * 10, what="Potts pseudo-likelihood fit")
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
+        datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
+            codes, sample_weight, X.dtype)
+        penalty = L2Penalty(self.alpha, alpha_fields, N * q * q)
+        coef0 = self._initial_coef(datafit)
+        if self.symmetric:
+            coef0 = datafit.symmetrize(coef0)
+
+        t0 = time.perf_counter()
+        if self.solver == "lbfgs":
+            coef, infos = fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
+                                    symmetric=self.symmetric, n_jobs=self.n_jobs)
+        else:
+            callback = None
+            if self.verbose:
+                def callback(epoch, coef, loss):
+                    if epoch % 10 == 0:
+                        print(f"[{type(self).__name__}] epoch {epoch}, loss = {loss:.6f}, "
+                              f"time = {time.perf_counter() - t0:.2f}s")
+            coef, infos = fit_gradient_descent(
+                datafit, penalty, coef0, learning_rate=self.learning_rate,
+                max_iter=self.max_iter, tol=self.tol, clip=self.clip,
+                symmetric=self.symmetric, n_jobs=self.n_jobs, callback=callback)
+        if self.verbose and self.solver == "lbfgs":
+            for k, info in enumerate(infos):
+                a, b = info["sites"]
+                print(f"[{type(self).__name__}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
+                      f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
+                      f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
+        if self.solver == "lbfgs" and not all(info["converged"] for info in infos):
+            warnings.warn(
+                f"L-BFGS did not converge in max_iter={self.max_iter} iterations for "
+                f"{sum(not i['converged'] for i in infos)} of {len(infos)} site blocks. "
+                "Increase max_iter or alpha.",
+                ConvergenceWarning,
+            )
+
+        J, h = coef_to_params(coef, N, q, self.fit_fields)
+        if self.symmetric:
+            J = 0.5 * (J + J.transpose(1, 0, 3, 2))
+        J[np.arange(N), np.arange(N)] = 0.0
+        self.coupling_ = np.ascontiguousarray(J, dtype=X.dtype)
+        self.fields_ = np.ascontiguousarray(h, dtype=X.dtype)
+        self.n_states_ = q
+        self.n_iter_ = max(1, max(info["n_iter"] for info in infos))
+        self.loss_ = float(sum(info["loss"] for info in infos))
+        return self
+
+    # ----------------------------------------------------------------- recall
+
+    def complete(self, X):
+        """Run zero-temperature recall from each row and report convergence.
+
+        Each site in turn (``recall="async"``) or all sites at once
+        (``"sync"``) take the state of largest local field; a tie keeps the
+        current state when it is among the maxima. NaN entries are unknown
+        sites to be inferred. With ``clamp=True`` the known entries of each
+        row stay fixed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Initial states (codes), possibly with NaN for unknown entries.
+
+        Returns
+        -------
+        result : RecallResult
+            Named tuple ``(X, n_iter, converged)``: the final codes (floats
+            with integer values, in the dtype of X), the steps or sweeps run
+            per row, and whether each row reached a fixed point within
+            ``max_recall_iter``.
+        """
+        X, codes = self._codes_for_inference(X)
+        free = codes < 0 if self.clamp else np.ones(codes.shape, dtype=bool)
+        H = self._local_fields(codes)
+        N, q = self.fields_.shape
+        # JT[i*q + b, j*q + c] = J[j, i, c, b]: the change of every field when x_i = b
+        JT = np.ascontiguousarray(
+            self.coupling_.transpose(1, 3, 0, 2).reshape(N * q, N * q))
+        if self.recall == "sync":
+            codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter)
+        else:
+            seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
+            n_threads = max(1, min(self._n_threads(), codes.shape[0]))
+            n_iter = np.zeros(codes.shape[0], dtype=np.int32)
+            converged = np.zeros(codes.shape[0], dtype=np.uint8)
+            order = np.empty((n_threads, N), dtype=np.int32)
+            potts_async_recall(codes, H, JT, np.ascontiguousarray(free, dtype=np.uint8),
+                               int(self.max_recall_iter), np.uint64(seed), n_iter, converged,
+                               order, n_threads)
+            converged = converged.astype(bool)
+        return RecallResult(codes.astype(X.dtype), n_iter, converged)
+
+    def transform(self, X):
+        """Complete each row by zero-temperature recall.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Initial states (codes); NaN marks an unknown entry.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Final codes, as floats with integer values in the dtype of X.
+        """
+        return self.complete(X).X
+
+    # ---------------------------------------------------------------- scoring
+
+    def local_fields(self, X):
+        """Local fields ``H[:, i, a] = h[i, a] + sum_{j != i} J[i, j, a, x_j]``.
+
+        Unknown (NaN) entries add nothing.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States (codes).
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_features, n_states_)
+        """
+        _, codes = self._codes_for_inference(X)
+        return self._local_fields(codes).reshape(codes.shape[0], *self.fields_.shape)
+
+    def score_samples(self, X):
+        """Exact pseudo-log-likelihood of each row.
+
+        ``sum_i log p(x_i | x_rest)`` with ``p = softmax(beta H_i)``, summed
+        over the known entries; unknown (NaN) entries are left out of the sum
+        and add nothing to the other sites' fields.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns (codes).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        _, codes = self._codes_for_inference(X)
+        H = self._local_fields(codes)
+        out = np.empty(codes.shape[0], dtype=np.float64)
+        potts_log_conditionals(H, codes, float(self.beta), out, self._n_threads())
+        return out
+
+    def score(self, X, y=None):
+        """Mean pseudo-log-likelihood of the rows of X (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns (codes).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def energy(self, X):
+        """Energy ``E(x) = -sum_i h_i(x_i) - 1/2 sum_{i != j} J[i, j, x_i, x_j]``.
+
+        For symmetric couplings the conditionals of ``exp(-beta E)`` are the
+        ones the pseudo-likelihood fits. Unknown entries are left out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States (codes).
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+        """
+        _, codes = self._codes_for_inference(X)
+        N, q = self.fields_.shape
+        H = self._local_fields(codes).reshape(-1, N, q).astype(np.float64)
+        known = codes >= 0
+        idx = np.maximum(codes, 0)[..., None]
+        h_own = np.take_along_axis(H, idx, axis=2)[..., 0]
+        f_own = self.fields_.astype(np.float64)[np.arange(N), idx[..., 0]]
+        return -0.5 * np.sum(np.where(known, h_own + f_own, 0.0), axis=1)
+
+    # ---------------------------------------------------------- interpretation
+
+    def zero_sum_gauge(self):
+        """Couplings and fields in the zero-sum (Ising) gauge.
+
+        Every block ``J[i, j]`` gets zero row and column sums, and the fields
+        zero sum over states. The conditionals ``p(x_i | x_rest)`` of complete
+        rows are unchanged, and so is the energy of a symmetric model up to a
+        constant. (A missing value adds nothing to the fields in the gauge of
+        ``coupling_``; in another gauge that is a different model.)
+
+        Returns
+        -------
+        coupling : ndarray of shape (n_features, n_features, n_states_, n_states_)
+        fields : ndarray of shape (n_features, n_states_)
+        """
+        check_is_fitted(self)
+        J = self.coupling_.astype(np.float64)
+        h = self.fields_.astype(np.float64)
+        # terms of J[i, j, a, b] that depend on a only move into h[i, a]; terms
+        # that depend on b only are constant in the conditional of site i
+        row = J.mean(axis=3) - J.mean(axis=(2, 3))[..., None]
+        h0 = h + row.sum(axis=1)
+        h0 -= h0.mean(axis=1, keepdims=True)
+        return _zero_sum_couplings(J), h0
+
+    def contact_map(self, apc=True, ignore_states=None):
+        """Coupling strength of each pair of sites, as used for contact prediction.
+
+        The Frobenius norm of each ``q x q`` block of the symmetrized
+        couplings ``(J[i, j] + J[j, i].T) / 2`` in the zero-sum gauge,
+        optionally with the average-product correction (APC).
+
+        Parameters
+        ----------
+        apc : bool, default=True
+            Subtract ``F_i. F_.j / F_..`` (means over pairs of distinct
+            sites) from each score.
+        ignore_states : sequence of int, default=None
+            States left out of the norm after the gauge change, e.g. ``[0]``
+            for the gap of :func:`~sklearn_plm.datasets.read_alignment`.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_features, n_features)
+            Symmetric, zero diagonal; larger means more strongly coupled.
+        """
+        check_is_fitted(self)
+        J = self.coupling_.astype(np.float64)
+        J = _zero_sum_couplings(0.5 * (J + J.transpose(1, 0, 3, 2)))
+        if ignore_states is not None:
+            keep = np.setdiff1d(np.arange(self.n_states_), np.asarray(ignore_states, dtype=int))
+            J = J[:, :, keep][:, :, :, keep]
+        F = np.sqrt(np.sum(J**2, axis=(2, 3)))
+        np.fill_diagonal(F, 0.0)
+        return _apc(F) if apc else F
+
+    # --------------------------------------------------------------- sampling
+
+    def sample(self, n_samples=1, *, temperature=1.0, n_sweeps=10, burn_in=100, n_chains=None,
+               random_state=None):
+        """Draw patterns from the model by Gibbs sampling.
+
+        Each site is redrawn from ``softmax(beta H_i / temperature)``. Chains
+        start from uniformly random states; see
+        :func:`sklearn_plm._sampling.gibbs_potts` for the chain layout. With
+        asymmetric couplings the samples follow the stationary distribution
+        of the chain defined by the conditionals.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        temperature : float, default=1.0
+            Sampling temperature relative to the fit (``beta / temperature``
+            is the inverse temperature of the chains).
+        n_sweeps : int, default=10
+            Sweeps between two samples of the same chain.
+        burn_in : int, default=100
+            Sweeps before the first sample of each chain.
+        n_chains : int, default=None
+            Independent chains; None runs one chain per sample.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the chains; None uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            Sampled codes, as floats with integer values in the dtype of the
+            training data.
+        """
+        check_is_fitted(self)
+        if not (isinstance(temperature, Real) and temperature > 0):
+            raise ValueError(f"temperature must be a positive number; got {temperature!r}.")
+        rs = self.random_state if random_state is None else random_state
+        X = gibbs_potts(self.coupling_, self.fields_, n_samples, beta=self.beta / temperature,
+                        n_sweeps=n_sweeps, burn_in=burn_in, n_chains=n_chains,
+                        random_state=rs, n_threads=self._n_threads())
+        return X.astype(self.coupling_.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _sync_recall(codes, free, H, JT, q, max_iter):
+    """All sites at once, ``x_i <- argmax_a H[i, a]``, until no site changes.
+
+    Rows that did not change leave the active set; the fields of the others
+    are updated by one sparse product with the changes (+1 at the new state,
+    -1 at the old one) per step.
+    """
+    n_samples, N = codes.shape
+    n_iter = np.zeros(n_samples, dtype=np.int32)
+    converged = np.zeros(n_samples, dtype=bool)
+    active = np.arange(n_samples)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        Ha = H[active].reshape(-1, N, q)
+        old = codes[active]
+        best = Ha.argmax(axis=2)
+        top = np.take_along_axis(Ha, best[..., None], axis=2)
+        cur = np.take_along_axis(Ha, np.maximum(old, 0)[..., None], axis=2)
+        keep = (old >= 0) & (cur >= top)[..., 0]
+        new = np.where(keep | ~free[active], old, best).astype(np.int32)
+        moved = new != old
+        changed = moved.any(axis=1)
+        n_iter[active] += 1
+        converged[active[~changed]] = True
+        active, old, new, moved = active[changed], old[changed], new[changed], moved[changed]
+        if active.size == 0:
+            break
+        codes[active] = new
+        rows, sites = np.nonzero(moved)
+        had = old[rows, sites] >= 0
+        data = np.concatenate([np.ones(rows.size), -np.ones(int(had.sum()))]).astype(H.dtype)
+        r = np.concatenate([rows, rows[had]])
+        c = np.concatenate([sites * q + new[rows, sites], sites[had] * q + old[rows, sites][had]])
+        delta = sparse.csr_matrix((data, (r, c)), shape=(active.size, N * q))
+        H[active] += delta @ JT
+    return codes, n_iter, converged
