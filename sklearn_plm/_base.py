@@ -3,7 +3,7 @@
 import re
 import warnings
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -24,11 +24,28 @@ def _version_tuple(version):
     return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
 
 
-class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Binary associative memory with couplings ``coupling_`` and fields ``fields_``.
+# Parameters shared by the pseudo-likelihood estimators (binary and Potts).
+PL_PARAMETER_CONSTRAINTS = {
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "beta": [Interval(Real, 0, None, closed="neither")],
+    "symmetric": ["boolean"],
+    "fit_fields": ["boolean"],
+    "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
+    "solver": [StrOptions({"lbfgs", "gd"})],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "clip": [Interval(Real, 0, None, closed="neither"), None],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+}
 
-    Subclasses learn ``coupling_`` (zero diagonal), ``fields_`` and
-    ``encoding_`` in ``fit``; this class provides recall and scoring.
+
+class MemoryBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """What every memory estimator shares: recall parameters, threads,
+    all-or-nothing fits, versioned pickles, ``transform`` and ``score``.
+
+    Subclasses implement ``complete(X) -> RecallResult`` and ``score_samples``.
     """
 
     _parameter_constraints: dict = {
@@ -38,9 +55,6 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
-
-    # Inverse temperature of the conditionals used by score_samples.
-    _score_beta = 1.0
 
     @contextmanager
     def _all_or_nothing(self):
@@ -56,6 +70,82 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
+
+    def _n_threads(self):
+        return max(1, effective_n_jobs(self.n_jobs))
+
+    def _blas_threads(self):
+        """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
+        busy machine make small products many times slower."""
+        return threadpool_limits(limits=self._n_threads(), user_api="blas")
+
+    def _async_seed(self):
+        """Seed of the site orders of asynchronous recall, drawn per call."""
+        return check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
+
+    def transform(self, X):
+        """Complete each row by zero-temperature recall.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Initial states; NaN marks an unknown entry.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Final states, in the encoding seen in fit.
+        """
+        return self.complete(X).X
+
+    def score(self, X, y=None):
+        """Mean pseudo-log-likelihood of the rows of X (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_plm_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
+        if _version_tuple(saved) > _version_tuple(__version__):
+            warnings.warn(
+                f"This {type(self).__name__} was saved by sklearn_plm {saved}, newer than "
+                f"the installed {__version__}; it may not work as saved. Upgrade sklearn_plm.",
+                UserWarning,
+            )
+        # Upgrades of states saved by older versions go here, keyed on `saved`.
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class BaseMemory(MemoryBase):
+    """Binary associative memory with couplings ``coupling_`` and fields ``fields_``.
+
+    Subclasses learn ``coupling_`` (zero diagonal), ``fields_`` and
+    ``encoding_`` in ``fit``; this class provides recall, scoring and sampling.
+    """
+
+    # Inverse temperature of the conditionals used by score_samples.
+    _score_beta = 1.0
 
     def _validate_input(self, X, reset):
         X = validate_data(
@@ -73,14 +163,6 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_input(X, reset=False)
         return X, to_spins(X, self.coupling_.dtype)
-
-    def _n_threads(self):
-        return max(1, effective_n_jobs(self.n_jobs))
-
-    def _blas_threads(self):
-        """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
-        busy machine make small products many times slower."""
-        return threadpool_limits(limits=self._n_threads(), user_api="blas")
 
     def complete(self, X):
         """Run zero-temperature recall from each row and report convergence.
@@ -106,30 +188,13 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             free = S == 0
         else:
             free = np.ones(S.shape, dtype=bool)
-        seed = 0
-        if self.recall == "async":
-            seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
+        seed = self._async_seed() if self.recall == "async" else 0
         with self._blas_threads():
             S, n_iter, converged = run_recall(
                 S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
                 seed=seed, n_threads=self._n_threads(),
             )
         return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
-
-    def transform(self, X):
-        """Complete each row by zero-temperature recall.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Initial states; NaN marks an unknown entry.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_features)
-            Final states, in the encoding seen in fit ({0, 1} or {-1, +1}).
-        """
-        return self.complete(X).X
 
     def local_fields(self, X):
         """Local fields ``h = X @ coupling_.T + fields_`` (unknown spins count as 0).
@@ -169,22 +234,6 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         out = np.empty(S.shape[0], dtype=np.float64)
         ising_log_conditionals(H, S, float(self._score_beta), out, 1)
         return out
-
-    def score(self, X, y=None):
-        """Mean pseudo-log-likelihood of the rows of X (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Patterns.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
 
     def energy(self, X):
         """Energy ``E(x) = -1/2 x.J.x - b.x`` of each row.
@@ -253,25 +302,3 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Common start of fit: validated X, its encoding, and its spins."""
         X = self._validate_input(X, reset=True)
         return X, detect_encoding(X), to_spins(X, X.dtype)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["_sklearn_plm_version"] = __version__
-        return state
-
-    def __setstate__(self, state):
-        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
-        if _version_tuple(saved) > _version_tuple(__version__):
-            warnings.warn(
-                f"This {type(self).__name__} was saved by sklearn_plm {saved}, newer than "
-                f"the installed {__version__}; it may not work as saved. Upgrade sklearn_plm.",
-                UserWarning,
-            )
-        # Upgrades of states saved by older versions go here, keyed on `saved`.
-        super().__setstate__(state)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

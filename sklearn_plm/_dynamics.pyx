@@ -3,8 +3,9 @@
 # contiguity and computes the initial fields with one GEMM.
 
 from cython cimport floating
-from cython.parallel cimport prange, threadid
+from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint64_t
+from libc.stdlib cimport free, malloc
 
 
 cdef inline uint64_t _next(uint64_t *state) noexcept nogil:
@@ -77,3 +78,61 @@ def async_recall(
             if flips == 0:
                 converged[mu] = 1
                 break
+
+
+def sync_step(
+    floating[:, ::1] S,                 # IN/OUT: states in {-1, 0, +1}, (n_samples, n_sites)
+    floating[:, ::1] H,                 # IN/OUT: local fields S @ J.T + b
+    const floating[:, ::1] JT,          # IN: couplings transposed, JT[j, i] = J[i, j]
+    const unsigned char[:, ::1] movable,  # IN: 1 where a site may change (0 = clamped)
+    int max_sparse,
+    int[::1] n_flips,                   # OUT: spins flipped in each row
+    int n_threads,
+):
+    """One synchronous step ``s_i <- sign(h_i)`` of every row (a zero field keeps the spin).
+
+    A row that flipped at most ``max_sparse`` spins gets its fields updated
+    here, from the flipped spins only (``N`` operations per flip); the fields
+    of a row with more flips are left stale, for the caller to recompute with
+    one matrix product over all such rows, which is cheaper per flip.
+    """
+    cdef Py_ssize_t n_samples = S.shape[0], n_sites = S.shape[1]
+    cdef Py_ssize_t mu, i, k
+    cdef int nf
+    cdef int *flipped
+    cdef floating *delta
+    cdef floating *s
+    cdef floating *h
+    cdef const floating *row
+    cdef floating new, d
+    with nogil, parallel(num_threads=n_threads):
+        flipped = <int *> malloc(max(n_sites, 1) * sizeof(int))
+        delta = <floating *> malloc(max(n_sites, 1) * sizeof(floating))
+        for mu in prange(n_samples, schedule="dynamic"):
+            s = &S[mu, 0]
+            h = &H[mu, 0]
+            nf = 0
+            # every new spin is read from the fields of the previous state
+            for i in range(n_sites):
+                if not movable[mu, i]:
+                    continue
+                if h[i] > 0:
+                    new = 1
+                elif h[i] < 0:
+                    new = -1
+                else:
+                    new = s[i]
+                if new != s[i]:
+                    flipped[nf] = <int>i
+                    delta[nf] = new - s[i]
+                    s[i] = new
+                    nf = nf + 1
+            n_flips[mu] = nf
+            if nf <= max_sparse:
+                for k in range(nf):
+                    d = delta[k]
+                    row = &JT[flipped[k], 0]
+                    for i in range(n_sites):
+                        h[i] = h[i] + d * row[i]
+        free(flipped)
+        free(delta)

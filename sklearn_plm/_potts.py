@@ -1,24 +1,22 @@
 """Pseudo-likelihood associative memory for categorical (Potts) patterns."""
 
-import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import effective_n_jobs
 from scipy import sparse
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
-from sklearn.utils import check_random_state
+from sklearn.base import _fit_context
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._objective import L2Penalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
 from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
+from ._base import PL_PARAMETER_CONSTRAINTS, MemoryBase
 from ._recall import RecallResult
 from ._sampling import gibbs_potts
-from ._solvers import fit_gradient_descent, fit_lbfgs
+from ._solvers import solve
 from ._validation import check_model_memory
 
 
@@ -39,7 +37,7 @@ def _apc(F):
     return out
 
 
-class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class PottsPseudoLikelihoodMemory(MemoryBase):
     """Associative memory for categorical data trained by maximum pseudo-likelihood.
 
     The model is a Potts network: site ``i`` takes one of ``q`` states, coded
@@ -202,24 +200,9 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
     """
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        **MemoryBase._parameter_constraints,
+        **PL_PARAMETER_CONSTRAINTS,
         "n_states": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "beta": [Interval(Real, 0, None, closed="neither")],
-        "symmetric": ["boolean"],
-        "fit_fields": ["boolean"],
-        "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
-        "solver": [StrOptions({"lbfgs", "gd"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "clip": [Interval(Real, 0, None, closed="neither"), None],
-        "warm_start": ["boolean"],
-        "recall": [StrOptions({"sync", "async"})],
-        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
-        "clamp": ["boolean"],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -322,9 +305,6 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         codes, _ = self._codes(X, self.n_states_)
         return X, codes
 
-    def _n_threads(self):
-        return max(1, effective_n_jobs(self.n_jobs))
-
     def _site_params(self):
         """Parameters in the kernels' layout ``(N, N*q [+1], q)`` (see _potts_fast.pyx)."""
         N, q = self.fields_.shape
@@ -367,6 +347,10 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         self : object
             Fitted estimator.
         """
+        with self._all_or_nothing():
+            return self._fit(X, sample_weight)
+
+    def _fit(self, X, sample_weight):
         X = self._validate_input(X, reset=True)
         codes, q = self._codes(X)
         N = X.shape[1]
@@ -381,34 +365,7 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         if self.symmetric:
             coef0 = datafit.symmetrize(coef0)
 
-        t0 = time.perf_counter()
-        if self.solver == "lbfgs":
-            coef, infos = fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
-                                    symmetric=self.symmetric, n_jobs=self.n_jobs)
-        else:
-            callback = None
-            if self.verbose:
-                def callback(epoch, coef, loss):
-                    if epoch % 10 == 0:
-                        print(f"[{type(self).__name__}] epoch {epoch}, loss = {loss:.6f}, "
-                              f"time = {time.perf_counter() - t0:.2f}s")
-            coef, infos = fit_gradient_descent(
-                datafit, penalty, coef0, learning_rate=self.learning_rate,
-                max_iter=self.max_iter, tol=self.tol, clip=self.clip,
-                symmetric=self.symmetric, n_jobs=self.n_jobs, callback=callback)
-        if self.verbose and self.solver == "lbfgs":
-            for k, info in enumerate(infos):
-                a, b = info["sites"]
-                print(f"[{type(self).__name__}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
-                      f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
-                      f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
-        if self.solver == "lbfgs" and not all(info["converged"] for info in infos):
-            warnings.warn(
-                f"L-BFGS did not converge in max_iter={self.max_iter} iterations for "
-                f"{sum(not i['converged'] for i in infos)} of {len(infos)} site blocks. "
-                "Increase max_iter or alpha.",
-                ConvergenceWarning,
-            )
+        coef, self.n_iter_, self.loss_ = solve(self, datafit, penalty, coef0)
 
         J, h = coef_to_params(coef, N, q, self.fit_fields)
         if self.symmetric:
@@ -417,8 +374,6 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         self.coupling_ = np.ascontiguousarray(J, dtype=X.dtype)
         self.fields_ = np.ascontiguousarray(h, dtype=X.dtype)
         self.n_states_ = q
-        self.n_iter_ = max(1, max(info["n_iter"] for info in infos))
-        self.loss_ = float(sum(info["loss"] for info in infos))
         return self
 
     # ----------------------------------------------------------------- recall
@@ -455,7 +410,7 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         if self.recall == "sync":
             codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter)
         else:
-            seed = check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max)
+            seed = self._async_seed()
             n_threads = max(1, min(self._n_threads(), codes.shape[0]))
             n_iter = np.zeros(codes.shape[0], dtype=np.int32)
             converged = np.zeros(codes.shape[0], dtype=np.uint8)
@@ -465,21 +420,6 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
                                order, n_threads)
             converged = converged.astype(bool)
         return RecallResult(codes.astype(X.dtype), n_iter, converged)
-
-    def transform(self, X):
-        """Complete each row by zero-temperature recall.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Initial states (codes); NaN marks an unknown entry.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_features)
-            Final codes, as floats with integer values in the dtype of X.
-        """
-        return self.complete(X).X
 
     # ---------------------------------------------------------------- scoring
 
@@ -521,22 +461,6 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
         out = np.empty(codes.shape[0], dtype=np.float64)
         potts_log_conditionals(H, codes, float(self.beta), out, self._n_threads())
         return out
-
-    def score(self, X, y=None):
-        """Mean pseudo-log-likelihood of the rows of X (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Patterns (codes).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
 
     def energy(self, X):
         """Energy ``E(x) = -sum_i h_i(x_i) - 1/2 sum_{i != j} J[i, j, x_i, x_j]``.
@@ -664,10 +588,8 @@ class PottsPseudoLikelihoodMemory(OneToOneFeatureMixin, TransformerMixin, BaseEs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
         tags.input_tags.categorical = True
         tags.input_tags.positive_only = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 

@@ -1,18 +1,15 @@
 """Pseudo-likelihood associative memory for binary (Ising) patterns."""
 
-import time
-import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
-from ._base import BaseMemory
+from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import fit_gradient_descent, fit_lbfgs
+from ._solvers import solve
 from ._stochastic import AdamState, adam_step
 from ._validation import check_model_memory, detect_encoding, to_spins
 
@@ -140,20 +137,9 @@ class PseudoLikelihoodMemory(BaseMemory):
 
     _parameter_constraints: dict = {
         **BaseMemory._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "beta": [Interval(Real, 0, None, closed="neither")],
-        "symmetric": ["boolean"],
-        "fit_fields": ["boolean"],
-        "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
-        "solver": [StrOptions({"lbfgs", "gd"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "clip": [Interval(Real, 0, None, closed="neither"), None],
+        **PL_PARAMETER_CONSTRAINTS,
         "adam_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"auto", "zeros", "hebb"})],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -256,35 +242,7 @@ class PseudoLikelihoodMemory(BaseMemory):
             J0 = coef0[:, :n_features]
             coef0[:, :n_features] = 0.5 * (J0 + J0.T)
 
-        t0 = time.perf_counter()
-        if self.solver == "lbfgs":
-            coef, infos = fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
-                                    symmetric=self.symmetric, n_jobs=self.n_jobs)
-        else:
-            callback = None
-            if self.verbose:
-                def callback(epoch, coef, loss):
-                    if epoch % 10 == 0:
-                        print(f"[{type(self).__name__}] epoch {epoch}, loss = {loss:.6f}, "
-                              f"time = {time.perf_counter() - t0:.2f}s")
-            coef, infos = fit_gradient_descent(
-                datafit, penalty, coef0, learning_rate=self.learning_rate,
-                max_iter=self.max_iter, tol=self.tol, clip=self.clip,
-                symmetric=self.symmetric, n_jobs=self.n_jobs, callback=callback)
-        if self.verbose and self.solver == "lbfgs":
-            for k, info in enumerate(infos):
-                a, b = info["sites"]
-                print(f"[{type(self).__name__}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
-                      f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
-                      f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
-
-        if self.solver == "lbfgs" and not all(info["converged"] for info in infos):
-            warnings.warn(
-                f"L-BFGS did not converge in max_iter={self.max_iter} iterations for "
-                f"{sum(not i['converged'] for i in infos)} of {len(infos)} site blocks. "
-                "Increase max_iter or alpha.",
-                ConvergenceWarning,
-            )
+        coef, self.n_iter_, self.loss_ = solve(self, datafit, penalty, coef0)
         J = coef[:, :n_features]
         if self.symmetric:
             J = 0.5 * (J + J.T)
@@ -293,8 +251,6 @@ class PseudoLikelihoodMemory(BaseMemory):
         fields = coef[:, n_features] if self.fit_fields else np.zeros(n_features)
         self.fields_ = fields.astype(X.dtype)
         self.encoding_ = encoding
-        self.n_iter_ = max(1, max(info["n_iter"] for info in infos))
-        self.loss_ = float(sum(info["loss"] for info in infos))
         self._adam = None
         return self
 

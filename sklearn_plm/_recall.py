@@ -8,9 +8,7 @@ exactly 0 throughout is returned as -1.
 from collections import namedtuple
 
 import numpy as np
-from scipy import sparse
-
-from ._dynamics import async_recall
+from ._dynamics import async_recall, sync_step
 
 RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
 RecallResult.__doc__ = """Result of :meth:`complete`.
@@ -26,48 +24,56 @@ converged : ndarray of shape (n_samples,)
     True where the row reached a fixed point within the step budget.
 """
 
-# Past this fraction of flipped spins per step a dense GEMM beats a sparse update.
-_SPARSE_UPDATE_MAX_DENSITY = 0.05
+# A row whose step flipped more than this fraction of its spins gets its fields
+# recomputed by one matrix product shared with the other such rows; below it,
+# adding the flipped spins' columns of J (N operations per flip) is cheaper.
+_SPARSE_UPDATE_MAX_FLIPS = 1 / 16
 
 
-def _sign_keep(H, S):
-    return np.where(H > 0, 1, np.where(H < 0, -1, S)).astype(S.dtype, copy=False)
+def sync_recall(S, free, J, b, max_iter, n_threads=1):
+    """Parallel updates of all spins of a row until it stops changing.
 
-
-def sync_recall(S, free, J, b, max_iter):
-    """Parallel updates of all spins of a row, one GEMM per step over the batch.
-
-    Rows that did not change in a step are fixed points and leave the active
-    set; fields of the remaining rows are updated from the flipped spins only.
+    One matrix product gives the initial fields of the whole batch. Then each
+    step (a compiled kernel, parallel over rows) sets the new spins and
+    updates the fields of rows with few flips from the flipped spins only;
+    rows with many flips share one matrix product. A row that did not change
+    is a fixed point and leaves the active set.
     """
-    n_samples = S.shape[0]
+    n_samples, n_features = S.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=bool)
-    JT = J.T
-    H = S @ JT
-    H += b
-    active = np.arange(n_samples)
+    JT = np.ascontiguousarray(J.T)
+    has_fields = bool(np.any(b))
+    max_sparse = int(_SPARSE_UPDATE_MAX_FLIPS * n_features)
+
+    def fields(states, out=None):
+        H = np.matmul(states, JT, out=out)
+        if has_fields:
+            H += b
+        return H
+
+    rows = np.arange(n_samples)  # the active rows; Sa, Ha, fa are theirs
+    Sa, Ha = S, fields(S)
+    fa = np.ascontiguousarray(free, dtype=np.uint8)
+    n_flips = np.empty(n_samples, dtype=np.int32)
     for _ in range(max_iter):
-        if active.size == 0:
-            break
-        Sa, Ha = S[active], H[active]
-        new = _sign_keep(Ha, Sa)
-        fa = free[active]
-        new = np.where(fa, new, Sa)
-        delta = new - Sa
-        changed = delta.any(axis=1)
-        n_iter[active] += 1
-        converged[active[~changed]] = True
-        active, delta, new = active[changed], delta[changed], new[changed]
-        if active.size == 0:
-            break
-        S[active] = new
-        if np.count_nonzero(delta) < _SPARSE_UPDATE_MAX_DENSITY * delta.size:
-            H[active] = Ha[changed] + sparse.csr_matrix(delta) @ JT
-        else:
-            Hn = new @ JT
-            Hn += b
-            H[active] = Hn
+        flips = n_flips[: rows.size]
+        sync_step(Sa, Ha, JT, fa, max_sparse, flips, n_threads)
+        n_iter[rows] += 1
+        dense = flips > max_sparse
+        if dense.all():
+            fields(Sa, out=Ha)
+        elif dense.any():
+            Ha[dense] = fields(Sa[dense])
+        done = flips == 0
+        if done.any():
+            converged[rows[done]] = True
+            S[rows[done]] = Sa[done]
+            keep = ~done
+            rows, Sa, Ha, fa = rows[keep], Sa[keep], Ha[keep], fa[keep]
+            if rows.size == 0:
+                break
+    S[rows] = Sa
     return S, n_iter, converged
 
 
@@ -92,7 +98,7 @@ def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
     J = np.ascontiguousarray(J, dtype=S.dtype)
     b = np.asarray(b, dtype=S.dtype)
     if method == "sync":
-        S, n_iter, converged = sync_recall(S, free, J, b, max_iter)
+        S, n_iter, converged = sync_recall(S, free, J, b, max_iter, n_threads)
     else:
         S, n_iter, converged = async_recall_dense(S, free, J, b, max_iter, seed, n_threads)
     S[S == 0] = -1

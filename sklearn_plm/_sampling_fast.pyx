@@ -57,7 +57,7 @@ def gibbs_ising_chains(
     const uint64_t[::1] seeds,     # IN: one seed per chain
     int n_threads,
 ):
-    """Gibbs chains with ``p(s_i = +1 | rest) = sigmoid(2 beta h_i)``, ``h_i = b_i + sum_j J_ij s_j``."""
+    """Gibbs chains: ``p(s_i = +1 | rest) = sigmoid(2 beta h_i)``, ``h_i = b_i + sum_j J_ij s_j``."""
     cdef Py_ssize_t n_samples = out.shape[0], n_sites = out.shape[1]
     cdef Py_ssize_t n_chains = state.shape[0]
     cdef Py_ssize_t per_chain = (n_samples + n_chains - 1) // n_chains
@@ -99,7 +99,7 @@ def gibbs_potts_chains(
     const uint64_t[::1] seeds,     # IN: one seed per chain
     int n_threads,
 ):
-    """Gibbs chains with ``p(x_i = a | rest) = softmax_a(beta (h_i(a) + sum_j J[i, j, a, x_j]))``."""
+    """Gibbs chains: ``p(x_i = a | rest) = softmax_a(beta (h_i(a) + sum_j J[i, j, a, x_j]))``."""
     cdef Py_ssize_t n_samples = out.shape[0], n_sites = out.shape[1]
     cdef Py_ssize_t n_chains = state.shape[0], q = W.shape[2]
     cdef Py_ssize_t per_chain = (n_samples + n_chains - 1) // n_chains

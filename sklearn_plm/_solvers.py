@@ -13,10 +13,12 @@ results do not depend on the degree of parallelism.
 import copy
 import threading
 import time
+import warnings
 
 import numpy as np
 from joblib import effective_n_jobs
 from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -192,3 +194,43 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
             "converged": converged, "message": "", "sites": (0, n_sites)}
     return coef, [info]
 
+
+def solve(estimator, datafit, penalty, coef0):
+    """Run ``estimator.solver`` with the estimator's settings.
+
+    Prints the estimator's verbose lines and warns when L-BFGS stops at
+    ``max_iter``. Returns the parameters, the largest iteration count over
+    site blocks, and the final objective summed over blocks.
+    """
+    name = type(estimator).__name__
+    t0 = time.perf_counter()
+    if estimator.solver == "lbfgs":
+        coef, infos = fit_lbfgs(datafit, penalty, coef0, tol=estimator.tol,
+                                max_iter=estimator.max_iter, symmetric=estimator.symmetric,
+                                n_jobs=estimator.n_jobs)
+        if estimator.verbose:
+            for k, info in enumerate(infos):
+                a, b = info["sites"]
+                print(f"[{name}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
+                      f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
+                      f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
+        n_failed = sum(not info["converged"] for info in infos)
+        if n_failed:
+            warnings.warn(
+                f"L-BFGS did not converge in max_iter={estimator.max_iter} iterations for "
+                f"{n_failed} of {len(infos)} site blocks. Increase max_iter or alpha.",
+                ConvergenceWarning,
+            )
+    else:
+        callback = None
+        if estimator.verbose:
+            def callback(epoch, coef, loss):
+                if epoch % 10 == 0:
+                    print(f"[{name}] epoch {epoch}, loss = {loss:.6f}, "
+                          f"time = {time.perf_counter() - t0:.2f}s")
+        coef, infos = fit_gradient_descent(
+            datafit, penalty, coef0, learning_rate=estimator.learning_rate,
+            max_iter=estimator.max_iter, tol=estimator.tol, clip=estimator.clip,
+            symmetric=estimator.symmetric, n_jobs=estimator.n_jobs, callback=callback)
+    n_iter = max(1, max(info["n_iter"] for info in infos))
+    return coef, n_iter, float(sum(info["loss"] for info in infos))

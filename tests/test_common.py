@@ -2,9 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
+from sklearn_plm import HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
 
 ESTIMATORS = [
+    PottsPseudoLikelihoodMemory(),
+    PottsPseudoLikelihoodMemory(symmetric=True, recall="async", random_state=0),
     PseudoLikelihoodMemory(),
     PseudoLikelihoodMemory(symmetric=True, fit_fields=True),
     PseudoLikelihoodMemory(solver="gd", max_iter=20),

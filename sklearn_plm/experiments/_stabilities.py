@@ -1,0 +1,247 @@
+"""Stability distributions during gradient-descent training vs the fixed-norm theory.
+
+The stability of spin i of pattern mu is ``Delta = xi_i h_i / ||J_i||``. For
+random patterns, the pseudo-likelihood optimum at fixed row norm ``lambda``
+has, in the replica-symmetric Gardner computation, stabilities distributed
+as ``Delta*(t)`` with ``t ~ N(0, 1)`` and
+
+    Delta* = t + 2 lambda x / (1 + exp(2 lambda Delta*)),
+    alpha E_t[(Delta*(t) - t)^2] = 1       (fixes x).
+
+``lambda -> 0`` gives the Hebb distribution N(1/sqrt(alpha), 1) and
+``lambda -> inf`` Gardner's maximal stability (a peak at kappa_max). Free-norm
+gradient descent from the Hebb rule makes ``lambda = beta * ||J_i||`` grow,
+so the histograms during training should follow the theory at the current
+``lambda`` and drift from Hebb towards kappa_max (D'Amico et al., 2025).
+"""
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
+from scipy.stats import norm
+
+from .. import HopfieldMemory, PseudoLikelihoodMemory
+from ..datasets import make_random_patterns
+from ..metrics import stabilities
+from ._common import Logger, child_seeds, compute_context, finish, format_table, resolve_config
+
+NAME = "stabilities"
+SUMMARY = "histograms of the stabilities during GD training vs the fixed-norm replica theory"
+
+QUICK = {
+    "n_features": 200,
+    "alphas": [0.4],
+    "checkpoints": [10, 100, 1000, 10000],
+    "beta": 0.1,
+    "learning_rate": 1.0,
+    "bins": 120,
+}
+FULL = {
+    **QUICK,
+    "n_features": 400,
+    "alphas": [0.4, 1.5],
+}
+
+#: Fixed-norm theory at alpha = 0.4 (paper digest): lambda -> (peak height, peak position).
+PAPER_THEORY_PEAKS = {0.2: (0.56, 1.53), 0.8: (1.25, 1.31), 1.6: (2.28, 1.25)}
+#: lambda = |J(t)| read off the paper's training panels: alpha -> {epoch: lambda}.
+PAPER_LAMBDA = {0.4: {10: 0.08, 10000: 1.57}, 1.5: {10: 0.13, 10000: 1.70}}
+
+_GRID = np.linspace(-8.0, 14.0, 44001)
+
+
+def kappa_max(alpha):
+    """Gardner's maximal stability: ``alpha * int_{-inf}^kappa Dt (kappa - t)^2 = 1``."""
+    def gap(k):
+        return alpha * ((k * k + 1.0) * norm.cdf(k) + k * norm.pdf(k)) - 1.0
+    if alpha >= 2.0:
+        return 0.0 if alpha == 2.0 else brentq(gap, -10.0, 0.0)
+    return brentq(gap, 0.0, 50.0)
+
+
+_T = np.linspace(-9.0, 9.0, 3601)
+
+
+def _delta_star(t, lam, x):
+    """Solve ``Delta = t + 2 lam x sigmoid(-2 lam Delta)`` by bisection (monotone in Delta)."""
+    lo, hi = t.copy(), t + 2.0 * lam * x
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        above = mid - 2.0 * lam * x * expit(-2.0 * lam * mid) > t
+        hi = np.where(above, mid, hi)
+        lo = np.where(above, lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def theory(alpha, lam, grid=_GRID):
+    """Fixed-norm PL stability density on ``grid`` and its conjugate ``x``.
+
+    ``x`` solves ``alpha E_t[(Delta*(t) - t)^2] = 1`` (an integral over a
+    fine grid of t); the density follows from the explicit, increasing
+    inverse ``t(Delta) = Delta - 2 lam x sigmoid(-2 lam Delta)`` as
+    ``P(Delta) = phi(t(Delta)) t'(Delta)``.
+    """
+    if lam <= 0:
+        return norm.pdf(grid - 1.0 / np.sqrt(alpha)), np.inf
+    weight = norm.pdf(_T) * (_T[1] - _T[0])
+
+    def gap(log_x):
+        shift = _delta_star(_T, lam, np.exp(log_x)) - _T
+        return alpha * np.sum(weight * shift**2) - 1.0
+
+    x = float(np.exp(brentq(gap, -30.0, 30.0, xtol=1e-12)))
+    s = expit(-2.0 * lam * grid)
+    t = grid - 2.0 * lam * x * s
+    return norm.pdf(t) * (1.0 + 4.0 * lam * lam * x * s * (1.0 - s)), x
+
+
+def _moments(grid, p):
+    step = grid[1] - grid[0]
+    mass = np.sum(p) * step
+    mean = np.sum(grid * p) * step / mass
+    std = np.sqrt(np.sum((grid - mean) ** 2 * p) * step / mass)
+    below = np.sum(p[grid < 0]) * step / mass
+    return mean, std, below
+
+
+def run(config=None, *, out=None):
+    """Run the experiment.
+
+    Parameters
+    ----------
+    config : dict, default=None
+        Overrides of :data:`QUICK`, plus ``seed``, ``n_jobs`` and ``verbose``.
+        ``checkpoints`` are the gradient-descent epochs at which the
+        stabilities are recorded (epoch 0 is the Hebb initialization).
+    out : str or Path, default=None
+        Folder for ``stabilities.csv`` (summary per checkpoint),
+        ``stabilities_histograms.csv``, the PNG and the table.
+
+    Returns
+    -------
+    results : Bunch
+    """
+    config = resolve_config(QUICK, config)
+    log = Logger(NAME, config["verbose"])
+    N, beta = config["n_features"], config["beta"]
+    checkpoints = sorted(set(int(c) for c in config["checkpoints"]) | {0})
+    rows, hist_rows, curves = [], [], {}
+    seeds = child_seeds(config["seed"], len(config["alphas"]))
+    with compute_context(config["n_jobs"]):
+        for alpha, seed in zip(config["alphas"], seeds):
+            P = max(1, int(round(alpha * N)))
+            X = make_random_patterns(P, N, random_state=int(seed))
+            kmax = kappa_max(alpha)
+            est = PseudoLikelihoodMemory(
+                alpha=0.0, beta=beta, solver="gd", init="hebb", learning_rate=config["learning_rate"],
+                tol=0.0, warm_start=True, n_jobs=config["n_jobs"])
+            done = 0
+            for epoch in checkpoints:
+                if epoch == 0:
+                    model = HopfieldMemory(rule="hebb").fit(X)
+                else:
+                    est.set_params(max_iter=epoch - done)
+                    model = est.fit(X)
+                    done = epoch
+                delta = stabilities(model, X).ravel()
+                lam = beta * float(np.mean(np.linalg.norm(model.coupling_, axis=1)))
+                p, x = theory(alpha, lam)
+                t_mean, t_std, t_below = _moments(_GRID, p)
+                edges = np.linspace(min(delta.min(), -2.0), max(delta.max(), 5.0), config["bins"] + 1)
+                counts, edges = np.histogram(delta, bins=edges, density=True)
+                centres = 0.5 * (edges[1:] + edges[:-1])
+                # theory averaged over each bin, to compare with the histogram
+                cdf = np.concatenate([[0.0], np.cumsum(p) * (_GRID[1] - _GRID[0])])
+                bin_mass = np.diff(np.interp(edges, np.concatenate([[_GRID[0]], _GRID]), cdf))
+                l1 = float(np.sum(np.abs(counts * np.diff(edges) - bin_mass)))
+                row = {"alpha": alpha, "epoch": epoch, "n_features": N, "n_patterns": P,
+                       "lambda": lam, "mean": float(delta.mean()), "std": float(delta.std()),
+                       "min": float(delta.min()), "frac_negative": float(np.mean(delta < 0)),
+                       "theory_mean": t_mean, "theory_std": t_std, "theory_frac_negative": t_below,
+                       "theory_x": x, "l1_hist_theory": l1, "kappa_max": kmax,
+                       "paper_lambda": PAPER_LAMBDA.get(alpha, {}).get(epoch)}
+                rows.append(row)
+                hist_rows.extend({"alpha": alpha, "epoch": epoch, "delta": float(c), "density": float(d)}
+                                 for c, d in zip(centres, counts))
+                curves[(alpha, epoch)] = (centres, counts, p)
+                log(f"alpha={alpha} epoch={epoch:>6} lambda={lam:.3f} min={row['min']:.3f} "
+                    f"mean={row['mean']:.3f} (theory {t_mean:.3f}) L1={l1:.3f}")
+    tables = [_table(rows, config), _theory_check()]
+    csvs = {"stabilities.csv": (rows, None), "stabilities_histograms.csv": (hist_rows, None)}
+    return finish(NAME, out, tables, csvs, lambda plt: _plot(plt, rows, curves, config), log)
+
+
+def _table(rows, config):
+    columns = [("alpha", "P/N", ".2f"), ("epoch", "epoch", "d"), ("lambda", "lambda", ".3f"),
+               ("paper_lambda", "paper lambda", ".2f"), ("mean", "mean", ".3f"),
+               ("theory_mean", "theory", ".3f"), ("std", "std", ".3f"),
+               ("theory_std", "theory", ".3f"), ("frac_negative", "P(D<0)", ".4f"),
+               ("theory_frac_negative", "theory", ".4f"), ("min", "min D", ".3f"),
+               ("kappa_max", "kappa_max", ".3f"), ("l1_hist_theory", "L1(hist,theory)", ".3f")]
+    title = (f"Stabilities Delta = xi_i h_i / ||J_i|| during GD (N = {config['n_features']}, "
+             f"beta = {config['beta']}, learning_rate = {config['learning_rate']}, Hebb init; "
+             "epoch 0 = Hebb rule); theory at lambda = beta * mean ||J_i||")
+    return format_table(rows, columns, title)
+
+
+def _theory_check():
+    rows = []
+    for lam, (height, where) in PAPER_THEORY_PEAKS.items():
+        p, _ = theory(0.4, lam)
+        k = int(np.argmax(p))
+        rows.append({"lambda": lam, "height": p[k], "at": _GRID[k], "paper_height": height,
+                     "paper_at": where})
+    columns = [("lambda", "lambda", ".1f"), ("height", "peak height", ".3f"),
+               ("paper_height", "paper", ".2f"), ("at", "at Delta", ".3f"),
+               ("paper_at", "paper", ".2f")]
+    return format_table(rows, columns, "Fixed-norm theory at P/N = 0.4, peak of P(Delta) "
+                                       f"(kappa_max(0.4) = {kappa_max(0.4):.3f}, paper 1.242)")
+
+
+def _plot(plt, rows, curves, config):
+    alphas = list(dict.fromkeys(r["alpha"] for r in rows))
+    fig, axes = plt.subplots(len(alphas), 2, squeeze=False, figsize=(12, 4.2 * len(alphas)),
+                             gridspec_kw={"width_ratios": [1.6, 1]})
+    for i, alpha in enumerate(alphas):
+        kmax = kappa_max(alpha)
+        ax = axes[i, 0]
+        sel = [r for r in rows if r["alpha"] == alpha]
+        for k, row in enumerate(sel):
+            centres, counts, p = curves[(alpha, row["epoch"])]
+            color = f"C{k}"
+            label = "Hebb (epoch 0)" if row["epoch"] == 0 else f"epoch {row['epoch']}"
+            ax.stairs(counts, np.concatenate([centres - 0.5 * (centres[1] - centres[0]),
+                                              [centres[-1] + 0.5 * (centres[1] - centres[0])]]),
+                      color=color, lw=1.3, label=f"{label}: GD histogram")
+            ax.plot(_GRID, p, "--", color=color, lw=1.2,
+                    label=f"theory, $\\lambda$ = {row['lambda']:.2f}")
+        ax.axvline(kmax, color="k", lw=1, ls=":", label=f"$\\kappa_{{max}}$ = {kmax:.3f}")
+        ax.set_xlim(-2.0, 1.0 / np.sqrt(alpha) + 3.0)
+        top = max(curves[(alpha, r["epoch"])][1].max() for r in sel)
+        ax.set_ylim(0, 1.1 * top)
+        ax.set_xlabel("stability $\\Delta = \\xi_i h_i / \\|J_i\\|$")
+        ax.set_ylabel("P($\\Delta$)")
+        ax.set_title(f"(a) P/N = {alpha}, N = {config['n_features']}: histograms (solid) vs "
+                     "fixed-norm theory (dashed)", fontsize=10)
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        ax.grid(alpha=0.3)
+
+        ax = axes[i, 1]
+        pts = np.array([(r["epoch"], r["lambda"], r["min"], r["mean"]) for r in sel])
+        e = np.maximum(pts[:, 0], 1)
+        ax.plot(e, pts[:, 2], "o-", color="C0", label="min $\\Delta$")
+        ax.plot(e, pts[:, 3], "s-", color="C1", label="mean $\\Delta$")
+        ax.axhline(kmax, color="k", ls=":", label="$\\kappa_{max}$")
+        ax.set_xscale("log")
+        ax.set_xlabel("epoch (Hebb, epoch 0, drawn at 1)")
+        ax.set_ylabel("stability")
+        ax2 = ax.twinx()
+        ax2.plot(e, pts[:, 1], "^--", color="C3", label="$\\lambda = \\beta$ mean $\\|J_i\\|$")
+        ax2.set_ylabel("$\\lambda$", color="C3")
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="lower right")
+        ax.set_title(f"(b) P/N = {alpha}: drift from Hebb to maximal stability", fontsize=10)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
