@@ -182,6 +182,19 @@ class BaseMemory(MemoryBase):
             encoding seen in fit, the steps (``recall="sync"``) or sweeps
             (``recall="async"``) run per row, and whether each row reached a
             fixed point within ``max_recall_iter``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PseudoLikelihoodMemory
+        >>> rng = np.random.default_rng(0)
+        >>> patterns = rng.choice([-1.0, 1.0], size=(10, 50))
+        >>> memory = PseudoLikelihoodMemory(alpha=1e-3).fit(patterns)
+        >>> probe = patterns[:2].copy()
+        >>> probe[:, :20] = np.nan  # first 20 entries unknown
+        >>> result = memory.complete(probe)
+        >>> bool(np.all(result.X == patterns[:2])), result.converged
+        (True, array([ True,  True]))
         """
         X, S = self._spins_for_inference(X)
         if self.clamp:
@@ -287,6 +300,18 @@ class BaseMemory(MemoryBase):
         -------
         X : ndarray of shape (n_samples, n_features)
             Samples in the encoding seen in fit.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PseudoLikelihoodMemory
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.choice([-1.0, 1.0], size=(200, 3))
+        >>> X[:, 1] = X[:, 0]  # two sites always agree
+        >>> memory = PseudoLikelihoodMemory(symmetric=True, random_state=0).fit(X)
+        >>> samples = memory.sample(500)
+        >>> samples.shape, bool(np.mean(samples[:, 0] == samples[:, 1]) > 0.9)
+        ((500, 3), True)
         """
         check_is_fitted(self)
         if not (np.isfinite(temperature) and temperature > 0):

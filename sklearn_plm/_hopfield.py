@@ -64,7 +64,7 @@ class HopfieldMemory(BaseMemory):
         Perceptron iterations, 1 for the one-shot rules.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

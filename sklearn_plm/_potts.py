@@ -113,11 +113,11 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
 
     Attributes
     ----------
-    coupling_ : ndarray of shape (n_features, n_features, n_states_, n_states_)
+    coupling_ : ndarray of shape (n_features, n_features, `n_states_`, `n_states_`)
         Couplings ``J[i, j, a, b]``, zero on the blocks ``i == j``, in the
         dtype of the training data and in the gauge chosen by the penalty
         (see Notes; :meth:`zero_sum_gauge` gives the zero-sum gauge).
-    fields_ : ndarray of shape (n_features, n_states_)
+    fields_ : ndarray of shape (n_features, `n_states_`)
         Fields ``h[i, a]`` (zeros when ``fit_fields=False``).
     n_states_ : int
         Number of states ``q``.
@@ -128,7 +128,7 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         Final objective (data term plus penalty), summed over site blocks.
     n_features_in_ : int
         Number of features (sites) seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -435,7 +435,7 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
 
         Returns
         -------
-        H : ndarray of shape (n_samples, n_features, n_states_)
+        H : ndarray of shape (n_samples, n_features, `n_states_`)
         """
         _, codes = self._codes_for_inference(X)
         return self._local_fields(codes).reshape(codes.shape[0], *self.fields_.shape)
@@ -499,8 +499,17 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
 
         Returns
         -------
-        coupling : ndarray of shape (n_features, n_features, n_states_, n_states_)
-        fields : ndarray of shape (n_features, n_states_)
+        coupling : ndarray of shape (n_features, n_features, `n_states_`, `n_states_`)
+        fields : ndarray of shape (n_features, `n_states_`)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+        >>> X = np.random.default_rng(0).integers(0, 3, size=(100, 4))
+        >>> J, h = PottsPseudoLikelihoodMemory().fit(X).zero_sum_gauge()
+        >>> bool(np.allclose(J.sum(axis=2), 0) and np.allclose(h.sum(axis=1), 0))
+        True
         """
         check_is_fitted(self)
         J = self.coupling_.astype(np.float64)
@@ -532,6 +541,17 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         -------
         scores : ndarray of shape (n_features, n_features)
             Symmetric, zero diagonal; larger means more strongly coupled.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.integers(0, 4, size=(500, 6))
+        >>> X[:, 4] = X[:, 1]  # sites 1 and 4 co-vary
+        >>> scores = PottsPseudoLikelihoodMemory(alpha=1e-3).fit(X).contact_map()
+        >>> [int(i) for i in np.unravel_index(np.argmax(scores), scores.shape)]
+        [1, 4]
         """
         check_is_fitted(self)
         J = self.coupling_.astype(np.float64)
@@ -549,11 +569,12 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
                random_state=None):
         """Draw patterns from the model by Gibbs sampling.
 
-        Each site is redrawn from ``softmax(beta H_i / temperature)``. Chains
-        start from uniformly random states; see
-        :func:`sklearn_plm._sampling.gibbs_potts` for the chain layout. With
-        asymmetric couplings the samples follow the stationary distribution
-        of the chain defined by the conditionals.
+        Each site is redrawn from ``softmax(beta H_i / temperature)``, sites
+        in index order. Each chain starts from a uniformly random state and
+        gives consecutive samples: the first after ``burn_in`` sweeps, the
+        next ones ``n_sweeps`` sweeps apart. With asymmetric couplings the
+        samples follow the stationary distribution of the chain defined by
+        the conditionals.
 
         Parameters
         ----------
@@ -576,6 +597,15 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         X : ndarray of shape (n_samples, n_features)
             Sampled codes, as floats with integer values in the dtype of the
             training data.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+        >>> X = np.random.default_rng(0).integers(0, 3, size=(200, 5))
+        >>> memory = PottsPseudoLikelihoodMemory(random_state=0).fit(X)
+        >>> memory.sample(4).shape
+        (4, 5)
         """
         check_is_fitted(self)
         if not (isinstance(temperature, Real) and temperature > 0):

@@ -110,7 +110,7 @@ class PseudoLikelihoodMemory(BaseMemory):
         Final objective (data term plus penalty), summed over site blocks.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also
@@ -279,6 +279,17 @@ class PseudoLikelihoodMemory(BaseMemory):
         -------
         self : object
             The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PseudoLikelihoodMemory
+        >>> X = np.random.default_rng(0).choice([-1.0, 1.0], size=(1000, 20))
+        >>> memory = PseudoLikelihoodMemory()
+        >>> for batch in np.array_split(X, 10):
+        ...     memory = memory.partial_fit(batch)
+        >>> memory.n_iter_
+        10
         """
         with self._all_or_nothing():
             return self._partial_fit(X, sample_weight)

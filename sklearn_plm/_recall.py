@@ -11,7 +11,7 @@ import numpy as np
 from ._dynamics import async_recall, sync_step
 
 RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
-RecallResult.__doc__ = """Result of :meth:`complete`.
+RecallResult.__doc__ = """Result of the ``complete`` method of the memory estimators.
 
 Attributes
 ----------
@@ -22,12 +22,28 @@ n_iter : ndarray of shape (n_samples,)
     the last one that confirmed the fixed point.
 converged : ndarray of shape (n_samples,)
     True where the row reached a fixed point within the step budget.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn_plm import HopfieldMemory
+>>> patterns = np.random.default_rng(0).choice([-1.0, 1.0], size=(3, 60))
+>>> probe = patterns[:1].copy()
+>>> probe[0, :6] *= -1  # six spins flipped
+>>> result = HopfieldMemory().fit(patterns).complete(probe)
+>>> bool(np.all(result.X == patterns[:1])), result.n_iter, result.converged
+(True, array([2], dtype=int32), array([ True]))
 """
 
 # A row whose step flipped more than this fraction of its spins gets its fields
 # recomputed by one matrix product shared with the other such rows; below it,
 # adding the flipped spins' columns of J (N operations per flip) is cheaper.
-_SPARSE_UPDATE_MAX_FLIPS = 1 / 16
+_SPARSE_UPDATE_MAX_FLIPS = 1 / 4
+
+
+def _as_uint8(mask):
+    mask = np.ascontiguousarray(mask)
+    return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
 
 
 def sync_recall(S, free, J, b, max_iter, n_threads=1):
@@ -54,7 +70,7 @@ def sync_recall(S, free, J, b, max_iter, n_threads=1):
 
     rows = np.arange(n_samples)  # the active rows; Sa, Ha, fa are theirs
     Sa, Ha = S, fields(S)
-    fa = np.ascontiguousarray(free, dtype=np.uint8)
+    fa = _as_uint8(free)
     n_flips = np.empty(n_samples, dtype=np.int32)
     for _ in range(max_iter):
         flips = n_flips[: rows.size]
@@ -86,7 +102,7 @@ def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
     converged = np.zeros(n_samples, dtype=np.uint8)
     n_threads = max(1, min(int(n_threads), n_samples))
     order = np.empty((n_threads, n_features), dtype=np.int32)
-    free_u8 = np.ascontiguousarray(free, dtype=np.uint8)
+    free_u8 = _as_uint8(free)
     async_recall(S, H, JT, free_u8, int(max_iter), np.uint64(seed), n_iter, converged,
                  order, n_threads)
     return S, n_iter, converged.astype(bool)
@@ -101,5 +117,6 @@ def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
         S, n_iter, converged = sync_recall(S, free, J, b, max_iter, n_threads)
     else:
         S, n_iter, converged = async_recall_dense(S, free, J, b, max_iter, seed, n_threads)
-    S[S == 0] = -1
+    if np.count_nonzero(S) < S.size:
+        S[S == 0] = -1
     return S, n_iter, converged
