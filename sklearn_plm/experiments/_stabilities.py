@@ -40,6 +40,7 @@ FULL = {
     **QUICK,
     "n_features": 400,
     "alphas": [0.4, 1.5],
+    "checkpoints": [10, 100, 1000, 5000],
 }
 
 #: Fixed-norm theory at alpha = 0.4 (paper digest): lambda -> (peak height, peak position).

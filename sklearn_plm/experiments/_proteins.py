@@ -1,0 +1,221 @@
+"""Protein sequences: Potts pseudo-likelihood memories on the WW-domain family.
+
+Sequences of the Pfam WW-domain alignment (N = 31 columns, q = 21 states,
+:func:`sklearn_plm.datasets.load_ww_domain`, which needs the ``logomaker``
+package for its data file) are stored in asymmetric and symmetric Potts
+pseudo-likelihood memories. Zero-temperature recall (100 synchronous steps,
+each site takes its state of largest local field) is started at training and
+held-out sequences; the overlap is the fraction of identical positions. A
+contact-prediction check ranks pairs of columns by the APC-corrected
+Frobenius norms of the couplings. D'Amico et al. (2025), protein section
+(whose family, alignment and hyper-parameters are not known).
+"""
+
+import time
+
+import numpy as np
+
+from .. import PottsPseudoLikelihoodMemory
+from ..datasets import load_ww_domain, sequence_weights
+from ._common import Logger, child_seeds, compute_context, finish, format_table, resolve_config
+
+NAME = "proteins"
+SUMMARY = "train/test overlaps vs P for asymmetric/symmetric Potts PL on the WW domain, contacts"
+
+QUICK = {
+    "loads": [0.01, 0.1, 1.0, 3.0],
+    "n_test": 500,
+    "l2": 1e-3,
+    "max_iter": 500,
+    "n_recall": 100,
+    "contact_l2": 1e-2,
+    "contact_identity": 0.8,
+    "min_separation": 5,
+    "n_top": 15,
+}
+FULL = {
+    **QUICK,
+    "loads": [0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 4.0, 5.5],
+}
+
+#: Paper (family unknown), read off the figure (+/-0.02): load -> overlap.
+PAPER = {
+    "train asym": {1.0: 1.0, 3.0: 1.0, 4.0: 0.98, 5.0: 0.92, 6.3: 0.80, 8.0: 0.65, 10.0: 0.58,
+                   30.0: 0.565},
+    "train sym": {1.0: 1.0, 1.3: 1.0, 1.6: 0.97, 2.0: 0.93, 2.5: 0.88, 3.2: 0.81, 4.0: 0.70,
+                  5.0: 0.60, 6.3: 0.53, 10.0: 0.50},
+    "test asym": {0.01: 0.25, 0.03: 0.30, 0.1: 0.36, 0.3: 0.43, 1.0: 0.49, 3.0: 0.56, 5.0: 0.59,
+                  10.0: 0.56, 30.0: 0.56},
+    "test sym": {0.01: 0.25, 0.03: 0.30, 0.1: 0.36, 0.3: 0.43, 1.0: 0.49, 3.0: 0.51, 10.0: 0.50},
+}
+#: Dashed baseline of the paper's figure (probably the identity of unrelated sequences).
+PAPER_BASELINE = 0.225
+
+
+def _identity(A, B):
+    """Fraction of identical positions between matching rows."""
+    return np.mean(np.asarray(A) == np.asarray(B), axis=1)
+
+
+def _nearest_identity(X_test, X_train, chunk=256):
+    """For each test row, the largest identity with any training row."""
+    best = np.zeros(len(X_test))
+    for k in range(0, len(X_train), chunk):
+        block = X_train[k:k + chunk]
+        same = (X_test[:, None, :] == block[None, :, :]).mean(axis=2)
+        best = np.maximum(best, same.max(axis=1))
+    return best
+
+
+def run(config=None, *, out=None):
+    """Run the experiment.
+
+    Parameters
+    ----------
+    config : dict, default=None
+        Overrides of :data:`QUICK`, plus ``seed``, ``n_jobs`` and ``verbose``.
+        ``loads`` are numbers of training sequences in units of ``N q``
+        (the number of one-hot Potts variables; see the notes in
+        doc/experiments.md), capped by the sequences left after the test set.
+    out : str or Path, default=None
+        Folder for ``proteins.csv``, ``proteins_contacts.csv``, the PNG and
+        the tables.
+
+    Returns
+    -------
+    results : Bunch
+    """
+    config = resolve_config(QUICK, config)
+    log = Logger(NAME, config["verbose"])
+    Potts = PottsPseudoLikelihoodMemory
+    ww = load_ww_domain()
+    seed_split, = child_seeds(config["seed"], 1)
+    X_all = ww.data.astype(np.float64)[np.random.RandomState(seed_split).permutation(len(ww.data))]
+    N, q = X_all.shape[1], len(ww.alphabet)
+    X_test, X_pool = X_all[:config["n_test"]], X_all[config["n_test"]:]
+    pairs = np.random.RandomState(seed_split).randint(0, len(X_test), size=(2000, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    baseline = float(_identity(X_test[pairs[:, 0]], X_test[pairs[:, 1]]).mean())
+    rows = []
+    with compute_context(config["n_jobs"]):
+        for load in config["loads"]:
+            P = int(min(max(2, round(load * N * q)), len(X_pool)))
+            X_train = X_pool[:P]
+            nearest = float(_nearest_identity(X_test, X_train).mean())
+            for symmetric in (False, True):
+                est = Potts(alpha=config["l2"], n_states=q, symmetric=symmetric,
+                            max_iter=config["max_iter"], max_recall_iter=config["n_recall"],
+                            n_jobs=config["n_jobs"])
+                t0 = time.perf_counter()
+                est.fit(X_train)
+                fit_time = time.perf_counter() - t0
+                kind = "sym" if symmetric else "asym"
+                row = {"load_Nq": P / (N * q), "load_requested": load, "alpha_P_over_N": P / N,
+                       "n_train": P, "couplings": kind,
+                       "train": float(_identity(est.transform(X_train), X_train).mean()),
+                       "test": float(_identity(est.transform(X_test), X_test).mean()),
+                       "test_nearest_train_identity": nearest, "unrelated_identity": baseline,
+                       "paper_train": PAPER[f"train {kind}"].get(load),
+                       "paper_test": PAPER[f"test {kind}"].get(load), "fit_time": fit_time}
+                rows.append(row)
+                log(f"P={P:>5} ({kind:>4}) train={row['train']:.3f} test={row['test']:.3f} "
+                    f"(nearest training sequence: {nearest:.3f}) fit {fit_time:.1f}s")
+        weights = sequence_weights(ww.data, identity=config["contact_identity"])
+        est = Potts(alpha=config["contact_l2"], n_states=q, max_iter=config["max_iter"],
+                    n_jobs=config["n_jobs"])
+        t0 = time.perf_counter()
+        est.fit(ww.data.astype(np.float64), sample_weight=weights)
+        scores = est.contact_map(apc=True, ignore_states=[0])
+        log(f"contact map from all {len(ww.data)} sequences (effective number "
+            f"{weights.sum():.0f}) in {time.perf_counter() - t0:.1f}s")
+    contacts = _top_pairs(scores, config["min_separation"], config["n_top"])
+    tables = _tables(rows, contacts, baseline, config, N, q, weights)
+    csvs = {"proteins.csv": (rows, None), "proteins_contacts.csv": (contacts, None)}
+    return finish(NAME, out, tables, csvs,
+                  lambda plt: _plot(plt, rows, scores, contacts, baseline, config, N, q), log,
+                  extra={"contact_scores": scores})
+
+
+def _top_pairs(scores, min_separation, n_top):
+    i, j = np.triu_indices(scores.shape[0], k=1)
+    order = np.argsort(-scores[i, j], kind="stable")
+    out = []
+    for rank, k in enumerate(order):
+        a, b = int(i[k]), int(j[k])
+        out.append({"rank": rank + 1, "i": a + 1, "j": b + 1, "separation": b - a,
+                    "i_plus_j": a + b + 2, "score": float(scores[a, b])})
+    top = [r for r in out if r["separation"] >= min_separation][:n_top]
+    top_any = out[:n_top]
+    for r in top:
+        r["rank_among_all"] = r.pop("rank")
+    share = np.mean([r["separation"] >= min_separation for r in top_any])
+    for r in top:
+        r["share_top_all_pairs_long_range"] = float(share)
+    return top
+
+
+def _tables(rows, contacts, baseline, config, N, q, weights):
+    columns = [("n_train", "P", "d"), ("alpha_P_over_N", "P/N", ".3g"),
+               ("load_Nq", "P/(Nq)", ".3g"), ("couplings", "J", ""), ("train", "train", ".3f"),
+               ("paper_train", "paper", ".2f"), ("test", "test", ".3f"),
+               ("paper_test", "paper", ".2f"),
+               ("test_nearest_train_identity", "nearest train", ".3f")]
+    title = (f"WW domain (PF00397 RP15, N = {N} columns, q = {q}), {config['n_test']} held-out "
+             f"sequences; fraction of identical positions after {config['n_recall']} sync steps "
+             f"from the sequence\n(L-BFGS, L2 = {config['l2']}, fields fitted; paper loads matched "
+             f"to P/(Nq); 'nearest train' = mean identity of a test sequence with its closest "
+             f"training sequence)")
+    t1 = format_table(rows, columns, title)
+    t1 += (f"\nidentity of unrelated pairs of test sequences: {baseline:.3f} "
+           f"(paper's dashed line: {PAPER_BASELINE})")
+    share = contacts[0]["share_top_all_pairs_long_range"] if contacts else float("nan")
+    t2 = format_table(
+        contacts, [("i", "i", "d"), ("j", "j", "d"), ("separation", "|i-j|", "d"),
+                   ("i_plus_j", "i+j", "d"), ("score", "APC score", ".3f"),
+                   ("rank_among_all", "rank (all pairs)", "d")],
+        f"Top pairs with |i-j| >= {config['min_separation']} by APC-corrected Frobenius norm "
+        f"(asymmetric PL on all sequences, weights at {config['contact_identity']} identity, "
+        f"N_eff = {weights.sum():.0f}, L2 = {config['contact_l2']}, gaps left out of the norm);\n"
+        f"{share:.0%} of the top {config['n_top']} pairs over all separations have |i-j| >= "
+        f"{config['min_separation']}; pairs of a beta hairpin share i+j")
+    return [t1, t2]
+
+
+def _plot(plt, rows, scores, contacts, baseline, config, N, q):
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.4), gridspec_kw={"width_ratios": [1.35, 1]})
+    ax = axes[0]
+    for kind, color in (("asym", "C0"), ("sym", "C1")):
+        sel = [r for r in rows if r["couplings"] == kind]
+        a = [r["load_Nq"] for r in sel]
+        ax.plot(a, [r["train"] for r in sel], "o-", color=color, label=f"train, {kind}")
+        ax.plot(a, [r["test"] for r in sel], "s--", color=color, label=f"test, {kind}")
+        for part, marker in (("train", "o"), ("test", "s")):
+            pa, pv = zip(*sorted(PAPER[f"{part} {kind}"].items()))
+            ax.plot(pa, pv, marker, color=color, mfc="none", ms=8, alpha=0.7,
+                    label=f"paper, {part} {kind}")
+    nearest = [(r["load_Nq"], r["test_nearest_train_identity"]) for r in rows
+               if r["couplings"] == "asym"]
+    ax.plot(*zip(*nearest), ":", color="grey", label="test: identity to nearest train seq.")
+    ax.axhline(baseline, color="k", ls="--", lw=1, label=f"unrelated sequences ({baseline:.3f})")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(f"load P/(N q), N q = {N * q}   (P/N = {N * q / N:.0f} x this)")
+    ax.set_ylabel("fraction of identical positions after recall")
+    ax.set_title("(a) WW domain: Potts PL memories, train vs test", fontsize=10)
+    ax.legend(fontsize=7, ncol=2, loc="lower right")
+    ax.grid(alpha=0.3, which="both")
+
+    ax = axes[1]
+    im = ax.imshow(scores, cmap="Greys", origin="upper", extent=(0.5, N + 0.5, N + 0.5, 0.5))
+    fig.colorbar(im, ax=ax, fraction=0.046, label="APC-corrected Frobenius norm")
+    if contacts:
+        ci = [r["i"] for r in contacts]
+        cj = [r["j"] for r in contacts]
+        ax.plot(cj, ci, "o", mfc="none", color="C3", ms=8,
+                label=f"top {len(contacts)}, |i-j| >= {config['min_separation']}")
+        ax.legend(fontsize=8, loc="lower left")
+    ax.set_xlabel("column j")
+    ax.set_ylabel("column i")
+    ax.set_title("(b) contact scores (upper triangle: top pairs circled)", fontsize=10)
+    fig.tight_layout()
+    return fig
