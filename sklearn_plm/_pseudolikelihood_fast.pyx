@@ -121,7 +121,7 @@ def ising_residual(
     """
     cdef Py_ssize_t n_samples = H.shape[0], n_block = H.shape[1]
     cdef Py_ssize_t mu
-    cdef floating *work
+    cdef floating *work = NULL
     with nogil, parallel(num_threads=n_threads):
         work = <floating *> malloc(max(n_block, 1) * sizeof(floating))
         for mu in prange(n_samples, schedule="static"):
