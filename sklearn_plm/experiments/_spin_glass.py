@@ -34,6 +34,8 @@ QUICK = {
     "decay_every": 50,
     "n_recall": 100,
     "n_sweeps_between": 50,
+    # "binary" (+/-J bonds) or "gaussian"; see make_spin_glass
+    "couplings": "binary",
 }
 FULL = {
     **QUICK,
@@ -111,6 +113,7 @@ def run(config=None, *, out=None):
     t0 = time.perf_counter()
     glass = make_spin_glass(L, config["temperature"], n_pool,
                             n_sweeps_between=config["n_sweeps_between"],
+                            couplings=config["couplings"],
                             n_jobs=config["n_jobs"], random_state=int(seed_glass))
     log(f"{n_pool} parallel-tempering samples of L = {L} in {time.perf_counter() - t0:.1f}s")
     X_all = glass.data.astype(np.float64)[np.random.RandomState(seed_perm).permutation(n_pool)]
