@@ -17,7 +17,7 @@ from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
 from ._version import __version__
-from ._validation import check_no_inf, detect_encoding, from_spins, to_spins
+from ._validation import check_no_inf, detect_encoding, from_spins, native_byte_order, to_spins
 
 
 def _version_tuple(version):
@@ -70,6 +70,16 @@ class MemoryBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
+
+    def _validate_input(self, X, reset):
+        return validate_data(
+            self,
+            native_byte_order(X),
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite="allow-nan",
+            ensure_min_features=2 if reset else 1,
+        )
 
     def _n_threads(self):
         return max(1, effective_n_jobs(self.n_jobs))
@@ -148,14 +158,7 @@ class BaseMemory(MemoryBase):
     _score_beta = 1.0
 
     def _validate_input(self, X, reset):
-        X = validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_features=2 if reset else 1,
-        )
+        X = super()._validate_input(X, reset)
         check_no_inf(X)
         return X
 

@@ -8,7 +8,7 @@ from scipy import sparse
 from sklearn.base import _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._objective import L2Penalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
@@ -247,16 +247,6 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-
-    def _validate_input(self, X, reset):
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_features=2 if reset else 1,
-        )
 
     def _codes(self, X, n_states=None):
         """Validated float X -> (int32 codes with -1 for NaN, number of states)."""

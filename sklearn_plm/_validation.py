@@ -21,6 +21,17 @@ def check_no_inf(X, name="X"):
         )
 
 
+def native_byte_order(X):
+    """Swap a non-native byte order, keeping the precision.
+
+    scikit-learn's validation would otherwise read big-endian float32 as
+    "not float32" and upcast it to float64.
+    """
+    if isinstance(X, np.ndarray) and X.dtype.kind in "biuf" and not X.dtype.isnative:
+        return X.astype(X.dtype.newbyteorder("="))
+    return X
+
+
 def detect_encoding(X):
     """Return ``"01"`` when every known value is 0 or 1 (and some are 0), else ``"pm1"``.
 
