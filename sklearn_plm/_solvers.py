@@ -29,7 +29,7 @@ _FTOL = 64 * np.finfo(float).eps
 # L-BFGS memory (correction pairs). Against 10, 5 pairs took the same number
 # of iterations on random patterns (N = 300-1000, P = N/2-2N) and 10-25% less
 # time: the optimizer's own work and workspace are O(maxcor * n_params).
-_MAXCOR = 5
+LBFGS_MEMORY = 5
 # Abort flags of the fits running in this process, by key: an Event cannot be
 # pickled to process-based joblib backends, whose workers simply find no flag.
 _ABORT_FLAGS = {}
@@ -78,7 +78,7 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
 
 
 def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
-                symmetric=False, maxcor=_MAXCOR, abort=None):
+                symmetric=False, maxcor=LBFGS_MEMORY, abort=None):
     """Minimize datafit + penalty over the parameters of sites ``start:stop``.
 
     Returns

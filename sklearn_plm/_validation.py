@@ -32,26 +32,37 @@ def native_byte_order(X):
     return X
 
 
-def detect_encoding(X):
+def detect_encoding(X, chunk_rows=4096):
     """Return ``"01"`` when every known value is 0 or 1 (and some are 0), else ``"pm1"``.
 
     The encoding seen in ``fit`` is the encoding returned by ``transform``.
+    Rows are checked in chunks so that no copy of X is made.
     """
-    finite = X[~np.isnan(X)]
-    if finite.size and np.any(finite == 0) and np.all((finite == 0) | (finite == 1)):
-        return "01"
-    return "pm1"
+    any_zero = False
+    for r0 in range(0, X.shape[0], chunk_rows):
+        block = X[r0:r0 + chunk_rows]
+        zero = block == 0
+        if not np.all(zero | (block == 1) | np.isnan(block)):
+            return "pm1"
+        any_zero = any_zero or bool(zero.any())
+    return "01" if any_zero else "pm1"
 
 
 def to_spins(X, dtype):
     """Map validated input to a C-contiguous array of spins in {-1, 0, +1}.
 
-    Known values are thresholded at 0; NaN becomes 0 ("unknown").
+    Known values are thresholded at 0; NaN becomes 0 ("unknown"). Writes the
+    result directly in ``dtype``, so the only P-sized allocation is the output.
     """
     X = np.asarray(X)
-    S = np.where(X > SPIN_THRESHOLD, 1, -1).astype(dtype)
-    S[np.isnan(X)] = 0
-    return np.ascontiguousarray(S)
+    dtype = np.dtype(dtype)
+    S = np.empty(X.shape, dtype=dtype)
+    np.greater(X, SPIN_THRESHOLD, out=S, casting="unsafe")  # 1 where x > 0, else 0
+    S *= 2
+    S -= 1
+    if X.dtype.kind == "f":
+        S[np.isnan(X)] = 0
+    return S
 
 
 def from_spins(S, encoding, dtype):
