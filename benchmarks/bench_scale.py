@@ -17,7 +17,7 @@ import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-from sklearn_plm._solvers import _MAXCOR as MAXCOR  # noqa: E402  L-BFGS memory of the solver
+from sklearn_plm._solvers import LBFGS_MEMORY as MAXCOR  # noqa: E402  L-BFGS memory of the solver
 
 
 def _rss_peak_bytes():
