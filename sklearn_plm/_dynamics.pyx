@@ -7,6 +7,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint64_t
 from libc.math cimport copysign, copysignf
 from libc.stdlib cimport free, malloc
+from ._random cimport xorshift_next as _next
 
 
 # The sparse field update (a sum of columns of J, four at a time) is the hot
@@ -66,16 +67,6 @@ cdef extern from *:
     """
     void plm_add_columns_f(float *h, const float *JT, Py_ssize_t n, const int *flipped,
                            const float *delta, Py_ssize_t n_flipped) noexcept nogil
-
-
-cdef inline uint64_t _next(uint64_t *state) noexcept nogil:
-    # xorshift64*: small, fast, and reproducible across platforms
-    cdef uint64_t x = state[0]
-    x ^= x >> 12
-    x ^= x << 25
-    x ^= x >> 27
-    state[0] = x
-    return x * <uint64_t>2685821657736338717ULL
 
 
 def async_recall(

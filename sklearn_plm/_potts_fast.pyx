@@ -17,6 +17,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport exp, log
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
+from ._random cimport xorshift_next as _next
 
 
 cdef inline double _softmax_inplace(double *z, Py_ssize_t q, double beta) noexcept nogil:
@@ -244,16 +245,6 @@ def potts_log_conditionals(
                 s = s + exp(beta * h[a] - m)
             acc = acc + beta * h[y] - m - log(s)
         out[mu] = acc
-
-
-cdef inline uint64_t _next(uint64_t *state) noexcept nogil:
-    # xorshift64*, as in sklearn_plm/_dynamics.pyx
-    cdef uint64_t x = state[0]
-    x ^= x >> 12
-    x ^= x << 25
-    x ^= x >> 27
-    state[0] = x
-    return x * <uint64_t>2685821657736338717ULL
 
 
 def potts_async_recall(

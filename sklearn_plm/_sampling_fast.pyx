@@ -14,24 +14,8 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport exp
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
+from ._random cimport splitmix64, xorshift_next as _next
 
-
-cdef inline uint64_t _splitmix64(uint64_t x) noexcept nogil:
-    # spreads nearby seeds over the whole state space
-    x = x + <uint64_t>0x9E3779B97F4A7C15ULL
-    x = (x ^ (x >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
-    x = (x ^ (x >> 27)) * <uint64_t>0x94D049BB133111EBULL
-    return x ^ (x >> 31)
-
-
-cdef inline uint64_t _next(uint64_t *state) noexcept nogil:
-    # xorshift64*, as in sklearn_plm/_dynamics.pyx
-    cdef uint64_t x = state[0]
-    x ^= x >> 12
-    x ^= x << 25
-    x ^= x >> 27
-    state[0] = x
-    return x * <uint64_t>2685821657736338717ULL
 
 
 cdef inline double _uniform(uint64_t *state) noexcept nogil:
@@ -40,7 +24,7 @@ cdef inline double _uniform(uint64_t *state) noexcept nogil:
 
 
 cdef inline uint64_t _seed(uint64_t seed) noexcept nogil:
-    cdef uint64_t s = _splitmix64(seed)
+    cdef uint64_t s = splitmix64(seed)
     if s == 0:  # the one state xorshift never leaves
         s = 1
     return s
