@@ -7,7 +7,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint64_t
 from libc.math cimport copysign, copysignf
 from libc.stdlib cimport free, malloc
-from ._random cimport xorshift_next as _next
+from ._random cimport shuffle
 
 
 # The sparse field update (a sum of columns of J, four at a time) is the hot
@@ -100,12 +100,7 @@ def async_recall(
         converged[mu] = 0
         n_iter[mu] = 0
         for sweep in range(max_sweeps):
-            # Fisher-Yates shuffle of the current order
-            for k in range(n_sites - 1, 0, -1):
-                j = <Py_ssize_t>(_next(&state) % <uint64_t>(k + 1))
-                i = order[tid, k]
-                order[tid, k] = order[tid, j]
-                order[tid, j] = <int>i
+            shuffle(&order[tid, 0], n_sites, &state)
             flips = 0
             for k in range(n_sites):
                 i = order[tid, k]

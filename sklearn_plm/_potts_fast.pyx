@@ -17,7 +17,7 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport exp, log
 from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
-from ._random cimport xorshift_next as _next
+from ._random cimport shuffle
 
 
 cdef inline double _softmax_inplace(double *z, Py_ssize_t q, double beta) noexcept nogil:
@@ -284,12 +284,7 @@ def potts_async_recall(
         n_iter[mu] = 0
         h = &H[mu, 0]
         for sweep in range(max_sweeps):
-            # Fisher-Yates shuffle of the current order
-            for k in range(n_sites - 1, 0, -1):
-                j = <Py_ssize_t>(_next(&state) % <uint64_t>(k + 1))
-                i = order[tid, k]
-                order[tid, k] = order[tid, j]
-                order[tid, j] = <int>i
+            shuffle(&order[tid, 0], n_sites, &state)
             changes = 0
             for k in range(n_sites):
                 i = order[tid, k]

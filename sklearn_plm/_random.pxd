@@ -20,3 +20,14 @@ cdef inline uint64_t splitmix64(uint64_t x) noexcept nogil:
     x = (x ^ (x >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
     x = (x ^ (x >> 27)) * <uint64_t>0x94D049BB133111EBULL
     return x ^ (x >> 31)
+
+
+cdef inline void shuffle(int *order, Py_ssize_t n, uint64_t *state) noexcept nogil:
+    # Fisher-Yates: a uniform permutation of order[0:n], in place
+    cdef Py_ssize_t k, j
+    cdef int tmp
+    for k in range(n - 1, 0, -1):
+        j = <Py_ssize_t>(xorshift_next(state) % <uint64_t>(k + 1))
+        tmp = order[k]
+        order[k] = order[j]
+        order[j] = tmp
