@@ -336,4 +336,5 @@ class BaseMemory(MemoryBase):
     def _set_encoding_and_spins(self, X):
         """Common start of fit: validated X, its encoding, and its spins."""
         X = self._validate_input(X, reset=True)
-        return X, detect_encoding(X), to_spins(X, X.dtype)
+        # fits only read the spins, so +/-1 input is used without a copy
+        return X, detect_encoding(X), to_spins(X, X.dtype, copy=False)

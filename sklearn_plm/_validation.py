@@ -48,14 +48,26 @@ def detect_encoding(X, chunk_rows=4096):
     return "01" if any_zero else "pm1"
 
 
-def to_spins(X, dtype):
+def _is_pm1(X, chunk_rows=4096):
+    for r0 in range(0, X.shape[0], chunk_rows):
+        block = X[r0:r0 + chunk_rows]
+        if not np.all((block == 1) | (block == -1)):
+            return False
+    return True
+
+
+def to_spins(X, dtype, copy=True):
     """Map validated input to a C-contiguous array of spins in {-1, 0, +1}.
 
     Known values are thresholded at 0; NaN becomes 0 ("unknown"). Writes the
     result directly in ``dtype``, so the only P-sized allocation is the output.
+    With ``copy=False``, input that already is C-contiguous +/-1 data of that
+    dtype is returned as it is (for read-only use, e.g. by a fit).
     """
     X = np.asarray(X)
     dtype = np.dtype(dtype)
+    if not copy and X.dtype == dtype and X.flags.c_contiguous and _is_pm1(X):
+        return X
     S = np.empty(X.shape, dtype=dtype)
     np.greater(X, SPIN_THRESHOLD, out=S, casting="unsafe")  # 1 where x > 0, else 0
     S *= 2
