@@ -93,6 +93,9 @@ def sync_recall(S, free, J, b, max_iter, n_threads=1):
     return S, n_iter, converged
 
 
+_ASYNC_CHUNK_ROWS = 512
+
+
 def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
     """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
     H = np.ascontiguousarray(S @ J.T + b, dtype=S.dtype)
@@ -103,8 +106,12 @@ def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
     n_threads = max(1, min(int(n_threads), n_samples))
     order = np.empty((n_threads, n_features), dtype=np.int32)
     free_u8 = _as_uint8(free)
-    async_recall(S, H, JT, free_u8, int(max_iter), np.uint64(seed), n_iter, converged,
-                 order, n_threads)
+    # Rows are independent, so running them in chunks changes nothing but
+    # lets Ctrl-C through between kernel calls.
+    for r0 in range(0, n_samples, _ASYNC_CHUNK_ROWS):
+        rows = slice(r0, min(r0 + _ASYNC_CHUNK_ROWS, n_samples))
+        async_recall(S[rows], H[rows], JT, free_u8[rows], int(max_iter), np.uint64(seed),
+                     n_iter[rows], converged[rows], order, n_threads)
     return S, n_iter, converged.astype(bool)
 
 

@@ -106,3 +106,34 @@ def test_nan_and_inf_anywhere(shape, make, seed, bad, frac):
 def test_unusable_inputs_raise_value_or_type_errors(bad):
     with pytest.raises((ValueError, TypeError)):
         PseudoLikelihoodMemory().fit(bad)
+
+
+@SETTINGS
+@given(n_samples=st.integers(1, 15), n_features=st.integers(2, 6), q=st.integers(2, 64),
+       layout=layouts, dtype=st.sampled_from(["float64", "float32", "int8", "object"]),
+       nan_frac=st.floats(0.0, 0.3), seed=st.integers(0, 2**16))
+def test_potts_any_layout_dtype_and_q_up_to_64(n_samples, n_features, q, layout, dtype,
+                                               nan_frac, seed):
+    import warnings
+
+    from sklearn_plm import PottsPseudoLikelihoodMemory
+
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, q, size=(n_samples, n_features)).astype(np.float64)
+    X[0, 0] = q - 1  # every q is seen
+    canonical = X.astype(np.float32) if dtype == "float32" else X
+    Xl = _layout(X, layout, dtype)
+    make = lambda: PottsPseudoLikelihoodMemory(max_iter=15, n_states=q)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = make().fit(canonical)
+        est = make().fit(Xl)
+    np.testing.assert_allclose(est.coupling_, ref.coupling_, rtol=1e-4, atol=1e-5)
+    probe = X.copy()
+    probe[rng.random(probe.shape) < nan_frac] = np.nan
+    out = est.transform(probe)
+    assert_array_equal(out, ref.transform(probe.astype(canonical.dtype)))
+    assert np.all((out >= 0) & (out < q) & (out == np.round(out)))
+    assert np.all(np.isfinite(est.score_samples(probe)))
+    with pytest.raises(ValueError, match="state code"):
+        est.transform(np.full((1, n_features), float(q)))
