@@ -14,7 +14,7 @@ from ._objective import L2Penalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
 from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
 from ._base import PL_PARAMETER_CONSTRAINTS, MemoryBase
-from ._recall import RecallResult
+from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
 from ._solvers import LBFGS_MEMORY, solve
 from ._validation import check_model_memory
@@ -400,15 +400,9 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         if self.recall == "sync":
             codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter)
         else:
-            seed = self._async_seed()
-            n_threads = max(1, min(self._n_threads(), codes.shape[0]))
-            n_iter = np.zeros(codes.shape[0], dtype=np.int32)
-            converged = np.zeros(codes.shape[0], dtype=np.uint8)
-            order = np.empty((n_threads, N), dtype=np.int32)
-            potts_async_recall(codes, H, JT, np.ascontiguousarray(free, dtype=np.uint8),
-                               int(self.max_recall_iter), np.uint64(seed), n_iter, converged,
-                               order, n_threads)
-            converged = converged.astype(bool)
+            n_iter, converged = run_async_kernel(
+                potts_async_recall, codes, H, JT, free, self.max_recall_iter,
+                self._async_seed(), self._n_threads())
         return RecallResult(codes.astype(X.dtype), n_iter, converged)
 
     # ---------------------------------------------------------------- scoring

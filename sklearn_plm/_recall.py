@@ -96,23 +96,34 @@ def sync_recall(S, free, J, b, max_iter, n_threads=1):
 _ASYNC_CHUNK_ROWS = 512
 
 
-def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
-    """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
-    H = np.ascontiguousarray(S @ J.T + b, dtype=S.dtype)
-    JT = np.ascontiguousarray(J.T, dtype=S.dtype)
-    n_samples, n_features = S.shape
+def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads):
+    """Call a compiled asynchronous-recall kernel (binary or Potts) on all rows.
+
+    ``X`` (states) and ``H`` (their local fields) are updated in place; the
+    kernel signature is the one of :func:`~sklearn_plm._dynamics.async_recall`.
+    Returns the sweeps run and the convergence flag of each row.
+    """
+    n_samples, n_sites = X.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=np.uint8)
     n_threads = max(1, min(int(n_threads), n_samples))
-    order = np.empty((n_threads, n_features), dtype=np.int32)
+    order = np.empty((n_threads, n_sites), dtype=np.int32)
     free_u8 = _as_uint8(free)
     # Rows are independent, so running them in chunks changes nothing but
     # lets Ctrl-C through between kernel calls.
     for r0 in range(0, n_samples, _ASYNC_CHUNK_ROWS):
         rows = slice(r0, min(r0 + _ASYNC_CHUNK_ROWS, n_samples))
-        async_recall(S[rows], H[rows], JT, free_u8[rows], int(max_iter), np.uint64(seed),
-                     n_iter[rows], converged[rows], order, n_threads)
-    return S, n_iter, converged.astype(bool)
+        kernel(X[rows], H[rows], JT, free_u8[rows], int(max_iter), np.uint64(seed),
+               n_iter[rows], converged[rows], order, n_threads)
+    return n_iter, converged.astype(bool)
+
+
+def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
+    """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
+    H = np.ascontiguousarray(S @ J.T + b, dtype=S.dtype)
+    JT = np.ascontiguousarray(J.T, dtype=S.dtype)
+    n_iter, converged = run_async_kernel(async_recall, S, H, JT, free, max_iter, seed, n_threads)
+    return S, n_iter, converged
 
 
 def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
