@@ -17,10 +17,11 @@ import warnings
 
 import numpy as np
 from joblib import effective_n_jobs
-from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
+
+from ._lbfgs import minimize_lbfgs
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
 _MAX_SITE_BLOCKS = 8
@@ -88,16 +89,14 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         ``n_iter``, ``n_evals``, ``loss``, ``converged`` and ``message``.
     """
     fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric, abort)
-    res = minimize(
-        fun, np.asarray(coef0, dtype=np.float64).ravel(), jac=True, method="L-BFGS-B",
-        options={"maxiter": max_iter, "gtol": tol, "ftol": _FTOL, "maxcor": maxcor},
-    )
+    res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
+                         max_iter=max_iter, gtol=tol, ftol=_FTOL)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
         "loss": float(res.fun),
         "converged": res.status == 0,
-        "message": str(res.message),
+        "message": res.message,
         "sites": (start, stop),
     }
     return res.x.reshape(coef0.shape), info

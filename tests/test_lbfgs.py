@@ -1,0 +1,142 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import minimize, rosen, rosen_der
+from scipy.special import log_expit
+
+from sklearn_plm._lbfgs import _History, _line_search, minimize_lbfgs
+
+
+def two_loop(g, pairs):
+    """Textbook L-BFGS two-loop recursion (Nocedal and Wright, Alg. 7.4): -H g."""
+    q = g.copy()
+    alphas = []
+    for s, y in reversed(pairs):
+        a = (s @ q) / (s @ y)
+        q -= a * y
+        alphas.append(a)
+    s, y = pairs[-1]
+    q *= (s @ y) / (y @ y)
+    for (s, y), a in zip(pairs, reversed(alphas)):
+        b = (y @ q) / (s @ y)
+        q += (a - b) * s
+    return -q
+
+
+@pytest.mark.parametrize("n_pairs", [1, 3, 5, 9])
+def test_compact_direction_equals_two_loop_recursion(rng, n_pairs):
+    n, m = 40, 5
+    A = rng.normal(size=(n, n))
+    A = A @ A.T + n * np.eye(n)
+    history = _History(m, n)
+    pairs = []
+    for _ in range(n_pairs):  # 9 pairs wrap the ring buffer
+        s = rng.normal(size=n)
+        y = A @ s
+        history.push(s, y, s @ y, y @ y)
+        pairs.append((s, y))
+    g = rng.normal(size=n)
+    expected = two_loop(g, pairs[-m:])
+    assert_allclose(history.direction(g), expected, rtol=1e-10, atol=1e-12 * np.abs(expected).max())
+
+
+def test_empty_history_is_steepest_descent(rng):
+    g = rng.normal(size=7)
+    assert_allclose(_History(5, 7).direction(g), -g)
+
+
+def logistic_problem(rng, n_samples=200, n_features=30, alpha=1e-2):
+    X = rng.normal(size=(n_samples, n_features))
+    y = np.sign(X @ rng.normal(size=n_features) + 0.5 * rng.normal(size=n_samples))
+
+    def fun(w):
+        z = y * (X @ w)
+        f = -log_expit(z).mean() + 0.5 * alpha * w @ w
+        g = -X.T @ (y * np.exp(log_expit(-z))) / n_samples + alpha * w
+        return f, g
+
+    return fun, n_features
+
+
+def test_matches_scipy_lbfgsb_on_logistic_regression(rng):
+    fun, n = logistic_problem(rng)
+    ours = minimize_lbfgs(fun, np.zeros(n), gtol=1e-10, ftol=0.0, max_iter=500)
+    ref = minimize(fun, np.zeros(n), jac=True, method="L-BFGS-B",
+                   options={"gtol": 1e-10, "ftol": 0.0, "maxiter": 500})
+    assert ours.status == 0
+    assert np.max(np.abs(ours.grad)) <= 1e-10
+    # both within gtol / alpha = 1e-8 of the optimum (strong convexity)
+    assert_allclose(ours.x, ref.x, atol=2e-7)
+    assert ours.fun <= ref.fun + 1e-12
+    # not many more evaluations than SciPy's Fortran-derived implementation
+    assert ours.nfev <= 1.5 * ref.nfev + 5
+
+
+def test_rosenbrock_minimum_is_found():
+    res = minimize_lbfgs(lambda x: (rosen(x), rosen_der(x)), np.full(10, -1.0),
+                         gtol=1e-8, max_iter=2000)
+    assert res.status == 0
+    assert_allclose(res.x, np.ones(10), atol=1e-5)
+
+
+def test_quadratic_with_spread_curvatures_meets_gtol(rng):
+    d = np.logspace(0, 2, 50)
+    b = rng.normal(size=50)
+    res = minimize_lbfgs(lambda x: (0.5 * (d * x) @ x - b @ x, d * x - b), np.zeros(50),
+                         gtol=1e-9, ftol=0.0, max_iter=1000)
+    assert res.status == 0
+    assert np.max(np.abs(res.grad)) <= 1e-9
+    assert_allclose(res.x, b / d, rtol=1e-6)
+
+
+def test_max_iter_and_gtol_at_start(rng):
+    fun, n = logistic_problem(rng)
+    res = minimize_lbfgs(fun, np.zeros(n), gtol=1e-12, max_iter=3)
+    assert (res.status, res.nit) == (1, 3)
+    start = minimize_lbfgs(fun, res.x, gtol=1e3, max_iter=3)
+    assert (start.status, start.nit, start.nfev) == (0, 0, 1)
+    assert_allclose(start.x, res.x)
+
+
+def test_iterations_decrease_the_objective(rng):
+    fun, n = logistic_problem(rng)
+    values = [minimize_lbfgs(fun, np.zeros(n), gtol=0.0, ftol=0.0, max_iter=k).fun
+              for k in range(8)]
+    assert np.all(np.diff(values) < 0)
+
+
+def test_wrong_gradient_stops_with_line_search_failure():
+    # the "gradient" points uphill: no step along -g decreases f
+    res = minimize_lbfgs(lambda x: (float(x @ x), -2.0 * x), np.ones(3), max_iter=10)
+    assert res.status == 2
+    assert "line search" in res.message
+    assert_allclose(res.x, np.ones(3))
+
+
+def test_line_search_backs_off_from_overflow():
+    # f is infinite beyond |x| > 2: the first trial step (t = 10) lands there
+    def fun(x):
+        if np.abs(x).max() > 2.0:
+            return np.inf, np.full_like(x, np.nan)
+        return float((x - 1.0) @ (x - 1.0)), 2.0 * (x - 1.0)
+
+    x = np.zeros(2)
+    f0, g0 = fun(x)
+    d = -g0
+    t, x_new, f, g, n = _line_search(fun, x, f0, g0, d, float(g0 @ d), 10.0)
+    assert t is not None and np.isfinite(f) and f < f0
+    res = minimize_lbfgs(fun, np.full(2, -1.5), gtol=1e-10)
+    assert res.status == 0
+    assert_allclose(res.x, np.ones(2), atol=1e-8)
+
+
+def test_line_search_satisfies_strong_wolfe(rng):
+    fun, n = logistic_problem(rng)
+    x = rng.normal(size=n)
+    f0, g0 = fun(x)
+    d = -g0
+    dg0 = float(g0 @ d)
+    for t0 in (1e-4, 1.0, 1e3):
+        t, _, f, g, _ = _line_search(fun, x, f0, g0, d, dg0, t0)
+        assert f <= f0 + 1e-3 * t * dg0
+        assert abs(g @ d) <= 0.9 * abs(dg0)
