@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from scipy.linalg import solve_triangular
+from scipy.linalg.blas import daxpy as axpy
 
 # Wolfe constants: sufficient decrease and curvature (those of L-BFGS-B).
 _C1 = 1e-3
@@ -69,17 +70,31 @@ class _History:
         self.order = []
         self.gamma = 1.0
 
-    def push(self, s, y, sy, yy):
+    def rows(self):
+        """Views of the rows the next pair goes to (the oldest pair's when full)."""
+        slot = self.order[0] if len(self.order) == self.m else len(self.order)
+        return self.SY[slot], self.SY[self.m + slot]
+
+    def commit(self, sy, yy):
+        """Adopt the pair just written to :meth:`rows`; ``sy = s.y``, ``yy = y.y``."""
         m = self.m
         slot = self.order.pop(0) if len(self.order) == m else len(self.order)
-        self.SY[slot] = s
-        self.SY[m + slot] = y
-        c = self.SY @ y  # one pass over the history for the new column
+        c = self.SY @ self.SY[m + slot]  # one pass over the history for the new column
         self.STY[:, slot] = c[:m]
         self.YTY[:, slot] = self.YTY[slot, :] = c[m:]
         self.STY[slot, slot], self.YTY[slot, slot] = sy, yy
         self.order.append(slot)
         self.gamma = sy / yy
+
+    def discard(self):
+        """Forget the pair whose rows were overwritten by a rejected one."""
+        if len(self.order) == self.m:
+            self.order.pop(0)
+
+    def push(self, s, y, sy, yy):
+        s_row, y_row = self.rows()
+        s_row[:], y_row[:] = s, y
+        self.commit(sy, yy)
 
     def direction(self, g):
         """``-H g`` with ``H = gamma I + [S gamma Y] M [S gamma Y]^T``."""
@@ -96,7 +111,7 @@ class _History:
         w[o] = top
         w[[m + k for k in o]] = -gamma * p
         d = w @ self.SY
-        d += gamma * g
+        d = axpy(g, d, a=gamma)  # in place
         np.negative(d, out=d)
         return d
 
@@ -224,14 +239,17 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             status, message = 2, "line search found no decrease"
             break
         n_iter += 1
-        s = x_new - x
-        y = g_new - g
+        s, y = history.rows()  # written in place: no temporaries of size n
+        np.subtract(x_new, x, out=s)
+        np.subtract(g_new, g, out=y)
         sy, yy = float(s @ y), float(y @ y)
         decrease = f - f_new
         x, f, g = x_new, f_new, g_new
         # skip pairs without positive curvature (they would break H > 0)
         if sy > np.finfo(float).eps * yy and yy > 0.0:
-            history.push(s, y, sy, yy)
+            history.commit(sy, yy)
+        else:
+            history.discard()
         if ftol > 0 and 0.0 <= decrease <= ftol * max(abs(f + decrease), abs(f), 1.0):
             status, message = 0, "relative reduction of f <= ftol"
             break

@@ -134,13 +134,19 @@ class L2Penalty:
         self.alpha_fields = alpha_fields
         self.n_couplings = n_couplings
 
+    def _parts(self, coef):
+        # zero penalties are skipped: an unpenalized fit spent 6% of its time
+        # adding 0 * J to the gradient
+        n = self.n_couplings
+        return [(a, sl) for a, sl in ((self.alpha, np.s_[:, :n]), (self.alpha_fields, np.s_[:, n:]))
+                if a != 0 and coef[sl].size]
+
     def value(self, coef):
-        J, b = coef[:, : self.n_couplings], coef[:, self.n_couplings:]
         # einsum, not BLAS: the sum must not depend on the number of BLAS threads
-        return (0.5 * self.alpha * float(np.einsum("ij,ij->", J, J))
-                + 0.5 * self.alpha_fields * float(np.einsum("ij,ij->", b, b)))
+        return float(sum(0.5 * a * float(np.einsum("ij,ij->", coef[sl], coef[sl]))
+                         for a, sl in self._parts(coef)))
 
     def add_grad(self, coef, grad):
-        grad[:, : self.n_couplings] += self.alpha * coef[:, : self.n_couplings]
-        grad[:, self.n_couplings:] += self.alpha_fields * coef[:, self.n_couplings:]
+        for a, sl in self._parts(coef):
+            grad[sl] += a * coef[sl]
         return grad
