@@ -33,6 +33,12 @@ _MAX_LS_EVALS = 20
 _EXTRAP_MIN, _EXTRAP_MAX = 1.1, 10.0
 
 
+def workspace(m):
+    """Arrays of the problem's size alive at once: ``2 m`` history rows, the
+    iterate, gradient and direction, and the line search's trial and best points."""
+    return 2 * m + 7
+
+
 class LBFGSResult(dict):
     """Outcome of :func:`minimize_lbfgs`; keys are also attributes."""
 
@@ -146,7 +152,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
         n += 1
         ok, approx = decrease_ok(t, f, dg)
         if not np.isfinite(f) or not ok or (f >= lo[2] and not approx):
-            hi = (t, xt, f, g, dg)
+            hi = (t, None, f, None, dg)  # only lo's point can be returned
         else:
             if curvature_ok(dg):
                 return t, xt, f, g, n

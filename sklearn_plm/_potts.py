@@ -16,7 +16,7 @@ from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_c
 from ._base import PL_PARAMETER_CONSTRAINTS, MemoryBase
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
-from ._solvers import LBFGS_MEMORY, solve
+from ._solvers import FIT_ARRAYS, solve
 from ._validation import check_model_memory
 
 
@@ -344,8 +344,7 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
         X = self._validate_input(X, reset=True)
         codes, q = self._codes(X)
         N = X.shape[1]
-        # couplings + gradient + 2*maxcor L-BFGS history, all float64
-        check_model_memory(N * q, 3 + 2 * LBFGS_MEMORY, what="Potts pseudo-likelihood fit")
+        check_model_memory(N * q, FIT_ARRAYS, what="Potts pseudo-likelihood fit")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(

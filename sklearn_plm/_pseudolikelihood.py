@@ -9,7 +9,7 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import LBFGS_MEMORY, solve
+from ._solvers import FIT_ARRAYS, solve
 from ._stochastic import AdamState, adam_step
 from ._validation import check_model_memory, detect_encoding, to_spins
 
@@ -230,8 +230,7 @@ class PseudoLikelihoodMemory(BaseMemory):
     def _fit(self, X, sample_weight):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
-        # couplings + gradient + 2*maxcor L-BFGS history, all float64
-        check_model_memory(n_features, 3 + 2 * LBFGS_MEMORY, what="pseudo-likelihood fit")
+        check_model_memory(n_features, FIT_ARRAYS, what="pseudo-likelihood fit")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)

@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from ._lbfgs import minimize_lbfgs
+from ._lbfgs import minimize_lbfgs, workspace
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
 _MAX_SITE_BLOCKS = 8
@@ -31,6 +31,9 @@ _FTOL = 64 * np.finfo(float).eps
 # of iterations on random patterns (N = 300-1000, P = N/2-2N) and 10-25% less
 # time: the optimizer's own work and workspace are O(maxcor * n_params).
 LBFGS_MEMORY = 5
+# Parameter-sized float64 arrays a fit keeps alive: the solver's workspace and
+# the starting parameters (used by the estimators' memory check).
+FIT_ARRAYS = workspace(LBFGS_MEMORY) + 1
 # Abort flags of the fits running in this process, by key: an Event cannot be
 # pickled to process-based joblib backends, whose workers simply find no flag.
 _ABORT_FLAGS = {}
