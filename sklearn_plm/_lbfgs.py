@@ -29,6 +29,8 @@ _C2 = 0.9
 _APPROX_DELTA = 0.1
 _APPROX_EPS = 1e-6
 _MAX_LS_EVALS = 20
+# Iterations in a row that may fail to lower f before the solver gives up.
+_MAX_STALLED = 10
 # Bounds on an extrapolated trial step, as multiples of the current one.
 _EXTRAP_MIN, _EXTRAP_MAX = 1.1, 10.0
 
@@ -199,14 +201,15 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     gtol : float, default=1e-5
         Converged when the largest absolute gradient entry is at most ``gtol``.
     ftol : float, default=64 * machine epsilon
-        Converged when ``0 <= (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol``;
-        0 disables this rule.
+        Converged when ``0 <= (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol``
+        (0 disables this rule).
 
     Returns
     -------
     result : LBFGSResult
         ``x``, ``fun``, ``grad``, ``nit``, ``nfev``, ``status`` (0 converged,
-        1 ``max_iter`` reached, 2 line search failed) and ``message``.
+        1 ``max_iter`` reached, 2 no lower ``f`` found: the line search failed, or
+        10 iterations in a row found no lower ``f`` than before) and ``message``.
 
     Examples
     --------
@@ -223,7 +226,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     n_evals = 1
     history = _History(m, x.size)
     status, message = 1, "max_iter reached"
-    n_iter = 0
+    n_iter = n_stalled = 0
+    f_best = f
     while True:
         if np.max(np.abs(g), initial=0.0) <= gtol:
             status, message = 0, "max|g| <= gtol"
@@ -259,5 +263,16 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         if ftol > 0 and 0.0 <= decrease <= ftol * max(abs(f + decrease), abs(f), 1.0):
             status, message = 0, "relative reduction of f <= ftol"
             break
+        # An approximate-Wolfe step may leave f where it was, or raise it
+        # within its rounding error: f is at the floor of its precision. The
+        # gradient may still be accurate enough to make progress, so only a
+        # run of steps without a new lowest f stops.
+        if f < f_best:
+            f_best, n_stalled = f, 0
+        else:
+            n_stalled += 1
+            if n_stalled >= _MAX_STALLED:
+                status, message = 2, f"no new lowest f in {_MAX_STALLED} iterations"
+                break
     return LBFGSResult(x=x, fun=float(f), grad=g, nit=n_iter, nfev=n_evals,
                        status=status, message=message)

@@ -99,6 +99,8 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         "n_evals": counter["n_evals"],
         "loss": float(res.fun),
         "converged": res.status == 0,
+        "status": res.status,
+        "grad_max": float(np.max(np.abs(res.grad), initial=0.0)),
         "message": res.message,
         "sites": (start, stop),
     }
@@ -220,11 +222,21 @@ def solve(estimator, datafit, penalty, coef0):
                 print(f"[{name}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
                       f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
                       f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
-        n_failed = sum(not info["converged"] for info in infos)
-        if n_failed:
+        n_capped = sum(info["status"] == 1 for info in infos)
+        stuck = [info for info in infos if info["status"] == 2]
+        if n_capped:
             warnings.warn(
                 f"L-BFGS did not converge in max_iter={estimator.max_iter} iterations for "
-                f"{n_failed} of {len(infos)} site blocks. Increase max_iter or alpha.",
+                f"{n_capped} of {len(infos)} site blocks. Increase max_iter or alpha.",
+                ConvergenceWarning,
+            )
+        if stuck:
+            worst = max(info["grad_max"] for info in stuck)
+            warnings.warn(
+                f"L-BFGS stopped before tol={estimator.tol} for {len(stuck)} of {len(infos)} "
+                f"site blocks: no lower objective was found (largest gradient entry "
+                f"{worst:.2g}), so the objective is at the limit of its floating-point "
+                "precision there. Fit float64 data for a tighter optimum, or increase tol.",
                 ConvergenceWarning,
             )
     else:

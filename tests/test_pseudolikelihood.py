@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -227,6 +229,36 @@ def test_float32_fit_keeps_dtype_and_agrees_with_float64():
     assert f32.coupling_.dtype == np.float32 and f64.coupling_.dtype == np.float64
     assert f32.transform(X.astype(np.float32)).dtype == np.float32
     assert_allclose(f32.coupling_, f64.coupling_, atol=1e-4)
+
+
+def test_float32_fit_with_unreachable_tol_stops_at_precision_floor():
+    # float32 evaluations cannot resolve tol=1e-12: the fit must stop once the
+    # objective no longer decreases, near the float64 optimum, say so, and not
+    # run to max_iter
+    X = random_patterns(60, 40, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ref = PseudoLikelihoodMemory(alpha=1e-2, tol=1e-12, max_iter=5000).fit(X)
+    with pytest.warns(ConvergenceWarning, match="limit of its floating-point precision"):
+        f32 = PseudoLikelihoodMemory(alpha=1e-2, tol=1e-12, max_iter=5000).fit(
+            X.astype(np.float32))
+    assert ref.n_iter_ < 1000 and f32.n_iter_ < 1000
+    assert_allclose(f32.coupling_, ref.coupling_, atol=2e-5)
+
+
+def test_line_search_failure_warns_about_precision(monkeypatch):
+    import sklearn_plm._solvers as solvers
+    from sklearn_plm._lbfgs import LBFGSResult
+
+    def failing(fun, x0, **kwargs):
+        f, g = fun(x0)
+        return LBFGSResult(x=x0, fun=f, grad=g, nit=0, nfev=1, status=2,
+                                   message="no lower f found")
+
+    monkeypatch.setattr(solvers, "minimize_lbfgs", failing)
+    X = random_patterns(20, 40, seed=6)
+    with pytest.warns(ConvergenceWarning, match="limit of its floating-point precision"):
+        PseudoLikelihoodMemory().fit(X)
 
 
 def test_max_iter_reached_warns():
