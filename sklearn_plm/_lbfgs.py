@@ -9,8 +9,10 @@ time as the evaluations themselves on such problems (N=784, P=392: 98 ms in
 Here one iteration costs three matrix-vector products with the ``(2m, n)``
 history and a few vector operations, all through BLAS.
 
-The stopping rules are those of L-BFGS-B without bounds: ``max|g| <= gtol``,
-a relative decrease of the objective of at most ``ftol``, or ``max_iter``.
+The stopping rules are those of L-BFGS-B without bounds (``max|g| <= gtol``,
+a relative decrease of the objective of at most ``ftol``, ``max_iter``), plus
+one for objectives evaluated in float32: ten iterations in a row without a new
+lowest objective mean it is at the floor of its precision.
 """
 
 import math
@@ -100,6 +102,7 @@ class _History:
             self.order.pop(0)
 
     def push(self, s, y, sy, yy):
+        """Copy a pair in and adopt it (for callers without in-place rows)."""
         s_row, y_row = self.rows()
         s_row[:], y_row[:] = s, y
         self.commit(sy, yy)
