@@ -2,6 +2,9 @@
 
 * ``PseudoLikelihoodMemory(n_jobs=2)`` vs ``n_jobs=1``: site blocks on two
   joblib threads, BLAS pinned to one thread per block.
+* Single-problem fits, where the second core goes inside the evaluation: a
+  symmetric fit (two BLAS threads) and a Potts fit with one site block (two
+  OpenMP threads in the gather kernel).
 * The OpenMP kernels with 1 and 2 threads: asynchronous recall and the
   elementwise loss/residual pass of the objective.
 """
@@ -11,7 +14,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_plm import PseudoLikelihoodMemory
+from sklearn_plm import PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
 from sklearn_plm._pseudolikelihood_fast import ising_residual
 from sklearn_plm._recall import run_recall
 
@@ -38,6 +41,8 @@ def parallel_rows(cfg):
         f"{fmt_s(median(t2))} (n_jobs=2)", f"{fmt_s(median(t1))} (n_jobs=1)",
         "n_jobs=1 / n_jobs=2 (wall s)", ratios, ">= 1.6 (idle machine)",
         check(ratios, ">=", 1.6), f"bit-identical couplings: {same}"))
+
+    rows += single_problem_rows(cfg)
 
     est = fit(2)
     J = est.coupling_
@@ -74,4 +79,35 @@ def parallel_rows(cfg):
         "4", f"loss/residual kernel, {rows_h} x {N} float32",
         f"{fmt_s(median(t2))} (2 threads)", f"{fmt_s(median(t1))} (1 thread)",
         "1 thread / 2 threads (wall s)", ratios, "", None, "OpenMP over samples; includes a copy"))
+    return rows
+
+
+def single_problem_rows(cfg):
+    """n_jobs=2 against 1 where there is one problem: threads inside the evaluation."""
+    rows = []
+    N = min(cfg.parallel_n, 600)
+    X = random_patterns(2 * N, N, seed=cfg.seed)
+    Xq = np.random.default_rng(cfg.seed).integers(0, 21, size=(4000, 31)).astype(np.float64)
+    cases = [
+        (f"symmetric fit, N={N}, P={2 * N}, max_iter={cfg.parallel_max_iter}", X,
+         lambda n_jobs: PseudoLikelihoodMemory(symmetric=True, max_iter=cfg.parallel_max_iter,
+                                               n_jobs=n_jobs), "two BLAS threads"),
+        (f"Potts fit, N=31, P=4000, q=21 (one site block), max_iter={cfg.parallel_max_iter}",
+         Xq, lambda n_jobs: PottsPseudoLikelihoodMemory(max_iter=cfg.parallel_max_iter,
+                                                        n_jobs=n_jobs),
+         "two OpenMP threads in the gather kernel"),
+    ]
+    for name, data, make, how in cases:
+        log(f"[4] {name}")
+
+        def fit(n_jobs):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return make(n_jobs).fit(data)
+
+        t1, t2 = paired(lambda: fit(1), lambda: fit(2), cfg.repeats, clock="wall")
+        ratios = list(t1 / t2)
+        rows.append(Row("4", name, f"{fmt_s(median(t2))} (n_jobs=2)",
+                        f"{fmt_s(median(t1))} (n_jobs=1)", "n_jobs=1 / n_jobs=2 (wall s)",
+                        ratios, "", None, how))
     return rows

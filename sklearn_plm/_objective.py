@@ -37,6 +37,9 @@ class IsingPseudoLikelihood:
         Whether each site has a field parameter (last column of ``coef``).
     """
 
+    # the two matrix products do the work of an evaluation, not the kernel
+    threads_in_kernel = False
+
     def __init__(self, beta=1.0, fit_fields=False):
         self.beta = beta
         self.fit_fields = fit_fields

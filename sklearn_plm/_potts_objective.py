@@ -102,6 +102,11 @@ class PottsPseudoLikelihood:
             self._onehot = onehot(self.codes, self.n_states, self.dtype, self.fit_fields)
         return self
 
+    @property
+    def threads_in_kernel(self):
+        """The gather kernel does the work of an evaluation; one-hot uses BLAS."""
+        return self.method == "gather"
+
     def value_grad(self, coef, start, stop, n_threads=1):
         """Data term of sites ``start:stop`` and its gradient.
 

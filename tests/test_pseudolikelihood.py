@@ -289,3 +289,33 @@ def test_verbose_prints_progress(capsys):
     assert "block 1/2" in out and "iterations" in out
     PseudoLikelihoodMemory(solver="gd", max_iter=20, verbose=1).fit(X)
     assert "epoch 20" in capsys.readouterr().out
+
+
+def test_second_core_goes_to_blas_or_to_the_kernel_never_both(monkeypatch):
+    # OpenMP and OpenBLAS threads spinning against each other made n_jobs=2
+    # slower than n_jobs=1 on two cores: only the pool doing the work gets threads
+    from sklearn_plm import PottsPseudoLikelihoodMemory
+    from sklearn_plm._objective import IsingPseudoLikelihood
+    from sklearn_plm._potts_objective import PottsPseudoLikelihood
+    from sklearn_plm._solvers import thread_split
+
+    seen = []
+    for cls in (IsingPseudoLikelihood, PottsPseudoLikelihood):
+        original = cls.value_grad
+
+        def spy(self, coef, start, stop, n_threads=1, _original=original):
+            seen.append((type(self).__name__, n_threads))
+            return _original(self, coef, start, stop, n_threads)
+
+        monkeypatch.setattr(cls, "value_grad", spy)
+    X = random_patterns(80, 40, seed=1)
+    PseudoLikelihoodMemory(symmetric=True, max_iter=3, n_jobs=2).fit(X)
+    codes = np.random.default_rng(0).integers(0, 4, size=(80, 10)).astype(float)
+    PottsPseudoLikelihoodMemory(max_iter=3, n_jobs=2).fit(codes)
+    assert {t for name, t in seen if name == "IsingPseudoLikelihood"} == {1}
+    assert {t for name, t in seen if name == "PottsPseudoLikelihood"} == {2}
+    ising = IsingPseudoLikelihood()
+    potts = PottsPseudoLikelihood(4)
+    assert thread_split(ising, 2) == (2, 1) and thread_split(potts, 2) == (1, 2)
+    assert thread_split(PottsPseudoLikelihood(4, method="onehot"), 3) == (3, 1)
+    assert thread_split(potts, 1) == (1, 1)
