@@ -1,6 +1,5 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
-import functools
 import re
 import warnings
 from contextlib import contextmanager
@@ -12,19 +11,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
-
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
+from ._threading import blas_controller
 from ._version import __version__
 from ._validation import check_no_inf, detect_encoding, from_spins, native_byte_order, to_spins
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    # Inspecting the loaded libraries costs ~3 ms; do it once, not per call.
-    return ThreadpoolController()
 
 
 def _version_tuple(version):
@@ -94,7 +86,7 @@ class MemoryBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _blas_threads(self):
         """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
         busy machine make small products many times slower."""
-        return _blas_controller().limit(limits=self._n_threads(), user_api="blas")
+        return blas_controller().limit(limits=self._n_threads(), user_api="blas")
 
     def _async_seed(self):
         """Seed of the site orders of asynchronous recall, drawn per call."""

@@ -5,10 +5,14 @@ add nothing to any field until they are first set; a spin whose field stays
 exactly 0 throughout is returned as -1.
 """
 
+import threading
 from collections import namedtuple
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
+
 from ._dynamics import async_recall, sync_step
+from ._threading import blas_controller
 
 RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
 RecallResult.__doc__ = """Result of the ``complete`` method of the memory estimators.
@@ -46,19 +50,18 @@ def _as_uint8(mask):
     return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
 
 
-def sync_recall(S, free, J, b, max_iter, n_threads=1):
+def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None):
     """Parallel updates of all spins of a row until it stops changing.
 
     One matrix product gives the initial fields of the whole batch. Then each
     step (a compiled kernel, parallel over rows) sets the new spins and
     updates the fields of rows with few flips from the flipped spins only;
     rows with many flips share one matrix product. A row that did not change
-    is a fixed point and leaves the active set.
+    is a fixed point and leaves the active set. ``S`` is updated in place.
     """
     n_samples, n_features = S.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=bool)
-    JT = np.ascontiguousarray(J.T)
     has_fields = bool(np.any(b))
     max_sparse = int(_SPARSE_UPDATE_MAX_FLIPS * n_features)
 
@@ -73,6 +76,8 @@ def sync_recall(S, free, J, b, max_iter, n_threads=1):
     fa = _as_uint8(free)
     n_flips = np.empty(n_samples, dtype=np.int32)
     for _ in range(max_iter):
+        if abort is not None and abort.is_set():
+            raise RecallInterrupted
         flips = n_flips[: rows.size]
         sync_step(Sa, Ha, JT, fa, max_sparse, flips, n_threads)
         n_iter[rows] += 1
@@ -90,13 +95,13 @@ def sync_recall(S, free, J, b, max_iter, n_threads=1):
             if rows.size == 0:
                 break
     S[rows] = Sa
-    return S, n_iter, converged
+    return n_iter, converged
 
 
 _ASYNC_CHUNK_ROWS = 512
 
 
-def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads):
+def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=None):
     """Call a compiled asynchronous-recall kernel (binary or Potts) on all rows.
 
     ``X`` (states) and ``H`` (their local fields) are updated in place; the
@@ -112,29 +117,74 @@ def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads):
     # Rows are independent, so running them in chunks changes nothing but
     # lets Ctrl-C through between kernel calls.
     for r0 in range(0, n_samples, _ASYNC_CHUNK_ROWS):
+        if abort is not None and abort.is_set():
+            raise RecallInterrupted
         rows = slice(r0, min(r0 + _ASYNC_CHUNK_ROWS, n_samples))
         kernel(X[rows], H[rows], JT, free_u8[rows], int(max_iter), np.uint64(seed),
                n_iter[rows], converged[rows], order, n_threads)
     return n_iter, converged.astype(bool)
 
 
-def async_recall_dense(S, free, J, b, max_iter, seed, n_threads):
+def async_recall_dense(S, free, JT, b, max_iter, seed, n_threads, abort=None):
     """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
-    H = np.ascontiguousarray(S @ J.T + b, dtype=S.dtype)
-    JT = np.ascontiguousarray(J.T, dtype=S.dtype)
-    n_iter, converged = run_async_kernel(async_recall, S, H, JT, free, max_iter, seed, n_threads)
-    return S, n_iter, converged
+    H = np.ascontiguousarray(S @ JT + b, dtype=S.dtype)
+    return run_async_kernel(async_recall, S, H, JT, free, max_iter, seed, n_threads, abort)
+
+
+class RecallInterrupted(Exception):
+    """Raised inside a recall thread when the call that owns it was interrupted."""
+
+
+# Rows per thread below which splitting a batch across threads does not pay.
+_MIN_ROWS_PER_THREAD = 64
+
+
+def _recall_rows(S, free, JT, b, method, max_iter, seed, n_threads, abort=None):
+    if method == "sync":
+        return sync_recall(S, free, JT, b, max_iter, n_threads, abort)
+    return async_recall_dense(S, free, JT, b, max_iter, seed, n_threads, abort)
+
+
+def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
+    """Rows split into ``n_parts`` contiguous parts, each recalled by one thread.
+
+    Each thread runs its matrix products with one BLAS thread and its kernels
+    with one OpenMP thread. Threading the products and the kernels instead
+    left their idle threads spinning against each other: on two cores,
+    ``n_jobs=2`` gave no speedup for synchronous recall. Rows are independent
+    (and every row draws the same site orders), so the split changes nothing
+    in the result.
+    """
+    edges = np.linspace(0, S.shape[0], n_parts + 1).round().astype(int)
+    abort = threading.Event()
+    with blas_controller().limit(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=n_parts) as pool:
+        futures = [pool.submit(_recall_rows, S[a:z], free[a:z], JT, b, method, max_iter,
+                               seed, 1, abort) for a, z in zip(edges[:-1], edges[1:])]
+        try:
+            # timed waits, so that the main thread sees Ctrl-C while the threads run
+            pending = futures
+            while pending:
+                pending = wait(pending, timeout=0.1).not_done
+            parts = [future.result() for future in futures]
+        except BaseException:
+            abort.set()  # the threads stop at their next step or chunk of rows
+            raise
+    return (np.concatenate([n_iter for n_iter, _ in parts]),
+            np.concatenate([converged for _, converged in parts]))
 
 
 def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
     """Dispatch to the chosen dynamics; S (spins in {-1,0,1}) is modified in place."""
     S = np.ascontiguousarray(S)
-    J = np.ascontiguousarray(J, dtype=S.dtype)
+    free = np.ascontiguousarray(free)
+    JT = np.ascontiguousarray(np.asarray(J).T, dtype=S.dtype)
     b = np.asarray(b, dtype=S.dtype)
-    if method == "sync":
-        S, n_iter, converged = sync_recall(S, free, J, b, max_iter, n_threads)
+    n_parts = int(min(n_threads, S.shape[0] // _MIN_ROWS_PER_THREAD))
+    if n_parts > 1:
+        n_iter, converged = _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts)
     else:
-        S, n_iter, converged = async_recall_dense(S, free, J, b, max_iter, seed, n_threads)
+        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed, n_threads)
     if np.count_nonzero(S) < S.size:
         S[S == 0] = -1
     return S, n_iter, converged

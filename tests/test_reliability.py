@@ -52,6 +52,35 @@ def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
     assert threading.active_count() <= 2
 
 
+def test_ctrl_c_during_recall_in_threads_stops_promptly():
+    # above capacity nothing converges: a million steps of 2000 probes
+    X = random_patterns(600, 200, seed=3)
+    est = PseudoLikelihoodMemory(max_iter=20, n_jobs=2, max_recall_iter=10**6).fit(X)
+    probes = flip(np.repeat(X, 4, axis=0)[:2000], 0.3, seed=4)
+    n_before = threading.active_count()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
+        est.transform(probes)
+    assert time.perf_counter() - t0 < 5.0
+    time.sleep(0.5)
+    assert threading.active_count() <= n_before
+
+
+def test_aborted_recall_threads_stop_at_their_next_step_or_chunk():
+    from sklearn_plm._dynamics import async_recall
+    from sklearn_plm._recall import RecallInterrupted, run_async_kernel, sync_recall
+
+    S = np.ones((4, 8))
+    JT = np.eye(8)
+    abort = threading.Event()
+    abort.set()
+    with pytest.raises(RecallInterrupted):
+        sync_recall(S.copy(), np.ones(S.shape, bool), JT, np.zeros(8), 10, abort=abort)
+    with pytest.raises(RecallInterrupted):
+        run_async_kernel(async_recall, S.copy(), S @ JT, JT, np.ones(S.shape, bool), 10, 1, 1,
+                         abort)
+
+
 def test_ctrl_c_during_unfitted_fit_leaves_estimator_unfitted():
     est = PseudoLikelihoodMemory(solver="gd", alpha=0.0, tol=0.0, max_iter=10**7)
     with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
