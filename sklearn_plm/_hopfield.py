@@ -48,7 +48,8 @@ class HopfieldMemory(BaseMemory):
     clamp : bool, default=False
         Keep the known entries fixed during recall.
     n_jobs : int, default=None
-        Threads of the asynchronous recall and the Storkey kernel.
+        Threads of recall (the rows are split across them) and of the Storkey
+        kernel.
     random_state : int, RandomState instance or None, default=None
         Seeds the site order of ``recall="async"``.
 

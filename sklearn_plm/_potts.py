@@ -103,7 +103,8 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
     n_jobs : int, default=None
         Parallel site blocks of an asymmetric ``fit`` (through joblib; a
         block has at least 32 sites) and OpenMP threads of the compiled
-        kernels (symmetric fit, recall, scoring, sampling). ``None`` means 1 unless in a
+        kernels (single-block and symmetric fits, recall, scoring,
+        sampling). ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` uses all processors.
     random_state : int, RandomState instance or None, default=None
         Seeds the site order of ``recall="async"`` and, unless given there,

@@ -87,8 +87,9 @@ class PseudoLikelihoodMemory(BaseMemory):
         infer only the unknown ones.
     n_jobs : int, default=None
         Parallel site blocks in ``fit`` (through joblib, so
-        ``joblib.parallel_config`` chooses the backend) and threads of the
-        asynchronous recall. ``None`` means 1 unless in a
+        ``joblib.parallel_config`` chooses the backend), threads of a
+        symmetric fit, and threads of recall (the rows are split across
+        them) and sampling. ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` uses all processors.
     random_state : int, RandomState instance or None, default=None
         Seeds the site order of ``recall="async"``.
