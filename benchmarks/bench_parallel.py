@@ -5,6 +5,8 @@
 * Single-problem fits, where the second core goes inside the evaluation: a
   symmetric fit (two BLAS threads) and a Potts fit with one site block (two
   OpenMP threads in the gather kernel).
+* Synchronous recall through ``complete()`` with ``n_jobs=2`` (rows split
+  across two threads) against ``n_jobs=1``.
 * The OpenMP kernels with 1 and 2 threads: asynchronous recall and the
   elementwise loss/residual pass of the objective.
 """
@@ -50,6 +52,19 @@ def parallel_rows(cfg):
     free = np.ones(probes.shape, dtype=bool)
     b = np.zeros(N, dtype=np.float32)
 
+    def complete(n_jobs):
+        return est.set_params(n_jobs=n_jobs, recall="sync").complete(probes)
+
+    t1, t2 = paired(lambda: complete(1), lambda: complete(2), cfg.repeats, clock="wall",
+                    min_time=cfg.min_time)
+    same = np.array_equal(complete(1).X, complete(2).X)
+    ratios = list(t1 / t2)
+    rows.append(Row(
+        "4", f"sync recall through complete(), {cfg.recall_probes} probes, N={N}",
+        f"{fmt_s(median(t2))} (n_jobs=2)", f"{fmt_s(median(t1))} (n_jobs=1)",
+        "n_jobs=1 / n_jobs=2 (wall s)", ratios, "", None,
+        f"rows split across two threads; identical states: {same}"))
+
     def recall(n_threads):
         return run_recall(probes.copy(), free, J, b, "async", 100, seed=1, n_threads=n_threads)
 
@@ -87,12 +102,13 @@ def single_problem_rows(cfg):
     rows = []
     N = min(cfg.parallel_n, 600)
     X = random_patterns(2 * N, N, seed=cfg.seed)
-    Xq = np.random.default_rng(cfg.seed).integers(0, 21, size=(4000, 31)).astype(np.float64)
+    Pq = 4 * cfg.parallel_n
+    Xq = np.random.default_rng(cfg.seed).integers(0, 21, size=(Pq, 31)).astype(np.float64)
     cases = [
         (f"symmetric fit, N={N}, P={2 * N}, max_iter={cfg.parallel_max_iter}", X,
          lambda n_jobs: PseudoLikelihoodMemory(symmetric=True, max_iter=cfg.parallel_max_iter,
                                                n_jobs=n_jobs), "two BLAS threads"),
-        (f"Potts fit, N=31, P=4000, q=21 (one site block), max_iter={cfg.parallel_max_iter}",
+        (f"Potts fit, N=31, P={Pq}, q=21 (one site block), max_iter={cfg.parallel_max_iter}",
          Xq, lambda n_jobs: PottsPseudoLikelihoodMemory(max_iter=cfg.parallel_max_iter,
                                                         n_jobs=n_jobs),
          "two OpenMP threads in the gather kernel"),

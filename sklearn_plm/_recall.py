@@ -184,7 +184,8 @@ def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
     if n_parts > 1:
         n_iter, converged = _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts)
     else:
-        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed, n_threads)
+        # a small batch: threads in the kernels would only spin against BLAS's
+        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed, 1)
     if np.count_nonzero(S) < S.size:
         S[S == 0] = -1
     return S, n_iter, converged
