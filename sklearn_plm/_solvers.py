@@ -19,9 +19,9 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
-from threadpoolctl import threadpool_limits
 
 from ._lbfgs import minimize_lbfgs, workspace
+from ._threading import blas_controller
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
 _MAX_SITE_BLOCKS = 8
@@ -69,6 +69,11 @@ def thread_split(datafit, n_threads):
     return (1, n_threads) if datafit.threads_in_kernel else (n_threads, 1)
 
 
+def _blas_limit(datafit, n_threads):
+    """Context capping BLAS at the threads :func:`thread_split` gives it."""
+    return blas_controller().limit(limits=thread_split(datafit, n_threads)[0], user_api="blas")
+
+
 class FitInterrupted(Exception):
     """Raised inside a worker when the fit that owns it was interrupted."""
 
@@ -105,7 +110,8 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     -------
     coef : ndarray of shape (stop - start, n_params)
     info : dict
-        ``n_iter``, ``n_evals``, ``loss``, ``converged`` and ``message``.
+        ``n_iter``, ``n_evals``, ``loss``, ``converged``, ``status`` (of
+        :func:`~sklearn_plm._lbfgs.minimize_lbfgs`), ``grad_max`` and ``message``.
     """
     fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric, abort)
     res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
@@ -159,7 +165,7 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
         # evaluations. Through a joblib worker thread, two BLAS threads made a
         # one-block fit (N=60, P=20000) 1.6x slower instead of faster.
         n_threads = effective_n_jobs(n_jobs)
-        with threadpool_limits(limits=thread_split(datafit, n_threads)[0], user_api="blas"):
+        with _blas_limit(datafit, n_threads):
             coef, info = lbfgs_block(datafit, penalty, coef0, 0, n_sites, tol=tol,
                                      max_iter=max_iter, n_threads=n_threads,
                                      symmetric=symmetric)
@@ -177,7 +183,7 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     # spin-waiting against joblib workers (or any other load on the machine)
     # cost 3-50x on small problems.
     try:
-        with threadpool_limits(limits=thread_split(datafit, n_threads)[0], user_api="blas"):
+        with _blas_limit(datafit, n_threads):
             results = Parallel(n_jobs=n_jobs, prefer="threads")(
                 delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs, *arrays)
                 for a, b in blocks
@@ -204,7 +210,7 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     n_threads = effective_n_jobs(n_jobs)
     fun, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
     loss, converged, epoch = np.nan, False, 0
-    with threadpool_limits(limits=thread_split(datafit, n_threads)[0], user_api="blas"):
+    with _blas_limit(datafit, n_threads):
         for epoch in range(1, max_iter + 1):
             loss, g = fun(coef.ravel())
             if np.max(np.abs(g)) <= tol:
