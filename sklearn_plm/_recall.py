@@ -139,10 +139,11 @@ class RecallInterrupted(Exception):
 _MIN_ROWS_PER_THREAD = 64
 
 
-def _recall_rows(S, free, JT, b, method, max_iter, seed, n_threads, abort=None):
+def _recall_rows(S, free, JT, b, method, max_iter, seed, abort=None):
+    # one kernel thread: parallelism comes from splitting the rows (run_recall)
     if method == "sync":
-        return sync_recall(S, free, JT, b, max_iter, n_threads, abort)
-    return async_recall_dense(S, free, JT, b, max_iter, seed, n_threads, abort)
+        return sync_recall(S, free, JT, b, max_iter, 1, abort)
+    return async_recall_dense(S, free, JT, b, max_iter, seed, 1, abort)
 
 
 def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
@@ -160,7 +161,7 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
     with blas_controller().limit(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=n_parts) as pool:
         futures = [pool.submit(_recall_rows, S[a:z], free[a:z], JT, b, method, max_iter,
-                               seed, 1, abort) for a, z in zip(edges[:-1], edges[1:])]
+                               seed, abort) for a, z in zip(edges[:-1], edges[1:])]
         try:
             # timed waits, so that the main thread sees Ctrl-C while the threads run
             pending = futures
@@ -185,7 +186,7 @@ def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
         n_iter, converged = _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts)
     else:
         # a small batch: threads in the kernels would only spin against BLAS's
-        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed, 1)
+        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed)
     if np.count_nonzero(S) < S.size:
         S[S == 0] = -1
     return S, n_iter, converged
