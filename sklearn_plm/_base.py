@@ -9,9 +9,9 @@ import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._sklearn_compat import Interval, StrOptions
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
@@ -41,7 +41,7 @@ PL_PARAMETER_CONSTRAINTS = {
 }
 
 
-class MemoryBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """What every memory estimator shares: recall parameters, threads,
     all-or-nothing fits, versioned pickles, ``transform`` and ``score``.
 
@@ -147,7 +147,7 @@ class MemoryBase(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-class BaseMemory(MemoryBase):
+class BaseIsingMemory(BaseMemory):
     """Binary associative memory with couplings ``coupling_`` and fields ``fields_``.
 
     Subclasses learn ``coupling_`` (zero diagonal), ``fields_`` and

@@ -4,17 +4,15 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
 
+from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
 from . import _rules
-from ._base import BaseMemory
+from ._base import BaseIsingMemory
 from ._validation import check_model_memory
 
 
-class HopfieldMemory(BaseMemory):
+class HopfieldMemory(BaseIsingMemory):
     """Binary Hopfield network with a classical learning rule.
 
     Shares the recall (``transform``, ``complete``) and scoring interface of
@@ -84,7 +82,7 @@ class HopfieldMemory(BaseMemory):
     """
 
     _parameter_constraints: dict = {
-        **BaseMemory._parameter_constraints,
+        **BaseIsingMemory._parameter_constraints,
         "rule": [StrOptions({"hebb", "pseudo-inverse", "storkey", "perceptron"})],
         "margin": [Interval(Real, 0, None, closed="left"), StrOptions({"max"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],

@@ -5,15 +5,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
+from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
 from ._objective import L2Penalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
 from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
-from ._base import PL_PARAMETER_CONSTRAINTS, MemoryBase
+from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
 from ._solvers import FIT_ARRAYS, solve
@@ -37,7 +36,7 @@ def _apc(F):
     return out
 
 
-class PottsPseudoLikelihoodMemory(MemoryBase):
+class PottsPseudoLikelihoodMemory(BaseMemory):
     """Associative memory for categorical data trained by maximum pseudo-likelihood.
 
     The model is a Potts network: site ``i`` takes one of ``q`` states, coded
@@ -201,7 +200,7 @@ class PottsPseudoLikelihoodMemory(MemoryBase):
     """
 
     _parameter_constraints: dict = {
-        **MemoryBase._parameter_constraints,
+        **BaseMemory._parameter_constraints,
         **PL_PARAMETER_CONSTRAINTS,
         "n_states": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }

@@ -3,18 +3,16 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight
 
-from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
+from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
+from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import FIT_ARRAYS, solve
 from ._stochastic import AdamState, adam_step
 from ._validation import check_model_memory, detect_encoding, to_spins
 
 
-class PseudoLikelihoodMemory(BaseMemory):
+class PseudoLikelihoodMemory(BaseIsingMemory):
     """Associative memory trained by maximum pseudo-likelihood.
 
     The model is a network of binary spins ``s_i`` in {-1, +1} with couplings
@@ -137,7 +135,7 @@ class PseudoLikelihoodMemory(BaseMemory):
     """
 
     _parameter_constraints: dict = {
-        **BaseMemory._parameter_constraints,
+        **BaseIsingMemory._parameter_constraints,
         **PL_PARAMETER_CONSTRAINTS,
         "adam_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"auto", "zeros", "hebb"})],

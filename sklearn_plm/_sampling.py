@@ -18,8 +18,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 
+from ._sklearn_compat import Interval, validate_params
 from ._sampling_fast import gibbs_ising_chains, gibbs_potts_chains
 
 

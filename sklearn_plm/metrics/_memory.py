@@ -4,9 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_array, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import Interval, validate_params
 from .._validation import check_no_inf, to_spins
 
 

@@ -5,8 +5,8 @@ from numbers import Real
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from .._validation import to_spins
 
 
