@@ -1,12 +1,19 @@
 """Synthetic and real data sets for associative memories (binary and categorical)."""
 
-from ._alignment import PROTEIN_ALPHABET, load_ww_domain, read_alignment, sequence_weights
+from ._alignment import (
+    PROTEIN_ALPHABET,
+    decode_sequence,
+    load_ww_domain,
+    read_alignment,
+    sequence_weights,
+)
 from ._generators import make_random_features, make_random_patterns
 from ._loaders import load_binarized_digits, load_mnist_binary
 from ._spin_glass import make_spin_glass
 
 __all__ = [
     "PROTEIN_ALPHABET",
+    "decode_sequence",
     "load_binarized_digits",
     "load_mnist_binary",
     "load_ww_domain",

@@ -2,6 +2,7 @@
 
 import importlib.util
 import io
+import itertools
 import math
 import os
 import string
@@ -14,6 +15,17 @@ from sklearn.utils import Bunch, check_array
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._alignment_fast import count_similar
+from ._alignment_formats import (
+    _AMBIGUOUS_CODE,
+    FORMATS,
+    AlignmentBuilder,
+    _strip_bom,
+    fasta_records,
+    focus_positions,
+    guess_format,
+    open_lines,
+    stockholm_records,
+)
 
 #: Gap first, then the 20 amino acids in alphabetical order of their one-letter
 #: codes: ``-`` is 0, ``A`` is 1, ..., ``Y`` is 20 (q = 21).
@@ -25,10 +37,9 @@ AMBIGUOUS_RESIDUES = "BJOUXZ"
 
 _WW_PACKAGE = "logomaker"
 _WW_FILE = Path("examples", "datafiles", "ww_sequences.fa")
-
-# A2M insert states: lower-case residues and '.' gaps are not match columns.
-_DROP_INSERTS = str.maketrans("", "", string.ascii_lowercase + ".")
-_DROP_SPACE = str.maketrans("", "", string.whitespace)
+_GAP = "-"
+# rows per step of the in-place passes over the codes
+_ROW_BLOCK = 4096
 
 
 def _check_alphabet(alphabet):
@@ -36,86 +47,35 @@ def _check_alphabet(alphabet):
         raise ValueError(f"alphabet must be a non-empty string; got {alphabet!r}.")
     if len(set(alphabet)) != len(alphabet):
         raise ValueError(f"alphabet must not repeat symbols; got {alphabet!r}.")
-    inserts = string.ascii_lowercase + "."
-    bad = [c for c in alphabet if not c.isascii() or c in inserts or c.isspace()]
+    bad = [c for c in alphabet if not c.isprintable() or not c.isascii() or c.isspace()
+           or c in string.ascii_lowercase or c == ">"]
     if bad:
         raise ValueError(
             f"alphabet symbols must be printable ASCII other than lower case letters "
-            f"and '.', which mark insert columns; got {bad[0]!r}.")
+            f"(insert columns), white space and '>'; got {bad[0]!r}.")
     if len(alphabet) > 127:
         raise ValueError(f"alphabet has {len(alphabet)} symbols; at most 127 are supported.")
 
 
-def _parse_fasta(lines):
-    """(names, match-column strings) of an aligned FASTA / A2M text."""
-    names, chunks = [], []
-    for lineno, line in enumerate(lines, start=1):
-        if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="replace")
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith(">"):
-            names.append(line[1:].strip())
-            chunks.append([])
-        elif not names:
-            raise ValueError(
-                f"Line {lineno} holds sequence data before the first '>' header; "
-                "expected aligned FASTA or A2M.")
-        else:
-            chunks[-1].append(line)
-    seqs = ["".join(c).translate(_DROP_SPACE).translate(_DROP_INSERTS) for c in chunks]
-    return names, seqs
+def _row_blocks(X):
+    for r0 in range(0, X.shape[0], _ROW_BLOCK):
+        yield X[r0:r0 + _ROW_BLOCK]
 
 
-def _encode(names, seqs, alphabet, ambiguous):
-    if not seqs:
-        raise ValueError("The alignment holds no sequences (no '>' header found).")
-    length = len(seqs[0])
-    for k, s in enumerate(seqs):
-        if len(s) != length:
+def _resolve_ambiguous(builder, alphabet, ambiguous):
+    """Recode (in place) or drop the sequences holding ambiguous residues."""
+    X = builder.array()
+    if ambiguous == "gap":
+        if _GAP not in alphabet:
             raise ValueError(
-                "The alignment is ragged: sequence 0 ('{}') has {} match columns but "
-                "sequence {} ('{}') has {}. Match columns are upper case letters and "
-                "'-'; lower case letters and '.' are insert columns and are dropped."
-                .format(names[0], length, k, names[k], len(s)))
-    if length == 0:
-        raise ValueError("The alignment has no match columns (upper case letters or '-').")
-    table = np.full(256, -1, dtype=np.int16)  # -1: unknown, -2: ambiguous
-    for c in AMBIGUOUS_RESIDUES:
-        table[ord(c)] = -2
-    for code, c in enumerate(alphabet):
-        table[ord(c)] = code
-    text = "".join(seqs)
-    raw = np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
-    if raw.size != len(text):  # pragma: no cover - 'replace' keeps one byte per char
-        raise ValueError("The alignment holds non-ASCII symbols.")
-    codes = table[raw].reshape(len(seqs), length)
-    unknown = codes == -1
-    if unknown.any():
-        row, col = np.argwhere(unknown)[0]
-        symbol = seqs[row][col]
-        raise ValueError(
-            f"Unknown symbol {symbol!r} in sequence {row} ('{names[row]}') at match column "
-            f"{col}; the alphabet is {alphabet!r}. Pass an alphabet that includes it.")
-    ambig = codes == -2
-    if ambig.any():
-        if ambiguous == "error":
-            row, col = np.argwhere(ambig)[0]
-            raise ValueError(
-                f"Ambiguous residue {seqs[row][col]!r} in sequence {row} ('{names[row]}') at "
-                f"match column {col}; use ambiguous='gap' or 'drop' to accept it.")
-        if ambiguous == "gap":
-            if "-" not in alphabet:
-                raise ValueError(
-                    "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
-                    f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
-            codes[ambig] = alphabet.index("-")
-        else:
-            keep = ~ambig.any(axis=1)
-            codes = codes[keep]
-            names = [n for n, k in zip(names, keep) if k]
-    return codes.astype(np.int8), names
+                "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
+                f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
+        for block in _row_blocks(X):
+            block[block == _AMBIGUOUS_CODE] = alphabet.index(_GAP)
+        return None
+    rows = [np.flatnonzero(~(block == _AMBIGUOUS_CODE).any(axis=1)) + r0
+            for r0, block in zip(range(0, X.shape[0], _ROW_BLOCK), _row_blocks(X))]
+    return np.concatenate(rows)
 
 
 @validate_params(
@@ -123,17 +83,27 @@ def _encode(names, seqs, alphabet, ambiguous):
         "path_or_file": [str, os.PathLike, io.IOBase],
         "alphabet": [str],
         "ambiguous": [StrOptions({"gap", "drop", "error"})],
+        "focus": [str, None],
+        "gaps": [StrOptions({"state", "missing"})],
+        "format": [StrOptions({"auto", *FORMATS})],
         "return_names": ["boolean"],
+        "as_bunch": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
-def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", return_names=False):
-    """Read an aligned FASTA or A2M file into integer state codes.
+def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", focus=None,
+                   gaps="state", format="auto", return_names=False, as_bunch=False):
+    """Read a multiple sequence alignment into integer state codes.
 
+    Reads aligned FASTA, A2M, A3M and Stockholm, plain or gzip-compressed
+    (detected from the content), with or without a UTF-8 byte-order mark.
     Match columns (upper case letters and ``-``) are kept; insert columns
-    (lower case letters and ``.``, as in A2M and Pfam's aligned FASTA) are
-    dropped, so every sequence must have the same number of match columns.
-    Lines starting with ``#`` and blank lines are skipped.
+    (lower case letters, and ``.`` unless the alphabet lists it, as in A2M,
+    A3M, Stockholm and Pfam's aligned FASTA) are dropped, so every sequence
+    must have the same number of match columns. Lines starting with ``#``
+    and blank lines are skipped. The file is parsed in one streaming pass:
+    the peak memory is about the size of the returned codes plus one
+    sequence.
 
     Parameters
     ----------
@@ -142,23 +112,57 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     alphabet : str, default=PROTEIN_ALPHABET
         Symbols in code order: symbol ``alphabet[k]`` becomes code ``k``. The
         default ``"-ACDEFGHIKLMNPQRSTVWY"`` codes the gap as 0 and the 20
-        amino acids as 1..20 in alphabetical order (q = 21).
+        amino acids as 1..20 in alphabetical order (q = 21). Any printable
+        ASCII symbol other than lower case letters, white space and ``>``
+        may be listed (plmc's ``-a``), e.g. ``"-ACGU"`` for RNA or ``'*'``,
+        ``'^'``, ``'_'`` as states of their own; an alphabet that lists
+        ``'.'`` makes it a symbol instead of an insert gap.
     ambiguous : {"gap", "drop", "error"}, default="gap"
         Treatment of the ambiguous or rare residues ``B J O U X Z`` when the
         alphabet does not list them: code them as the gap (as plmDCA does),
-        drop the sequences that contain any, or raise. Any other symbol
-        outside the alphabet raises a ValueError.
+        drop the sequences that contain any (as plmc does), or raise. Any
+        other symbol outside the alphabet raises a ValueError.
+    focus : str, default=None
+        Focus mode of plmc (``-f``): the first sequence whose name starts
+        with ``focus`` is the focus, and only the match columns where it
+        holds a residue (not ``-``) are kept. Its columns are numbered as
+        plmc numbers them: ``start + k`` for the ``k``-th character of the
+        focus row (0-based, lower case and gaps counted), where ``start`` is
+        read from a name ``<focus>/<start>-<end>`` and is 1 otherwise.
+    gaps : {"state", "missing"}, default="state"
+        ``"state"`` codes the gap ``-`` as a state like the residues.
+        ``"missing"`` leaves gaps out of the model, like plmc's ``-g``: X is
+        returned as floats with NaN at the gaps and the other symbols coded
+        ``0..len(alphabet) - 2`` by the alphabet without ``-``. A Potts fit
+        leaves a NaN out of its own conditional and out of the other sites'
+        fields, which is plmc's gap-reduced objective.
+    format : {"auto", "fasta", "a2m", "a3m", "stockholm"}, default="auto"
+        ``"auto"`` reads Stockholm when the file starts with ``# STOCKHOLM``
+        or its name ends in ``.sto``, ``.stk``, ``.sth`` or ``.stockholm``
+        (before ``.gz``), else FASTA / A2M / A3M (one reader: lower case
+        letters are inserts in all three). Only the first alignment of a
+        Stockholm file is read; interleaved blocks are joined by name.
     return_names : bool, default=False
         Also return the sequence names (the header lines without ``>``).
+    as_bunch : bool, default=False
+        Return a :class:`~sklearn.utils.Bunch` instead of a tuple.
 
     Returns
     -------
-    X : ndarray of shape (n_sequences, n_columns), dtype int8
-        State codes ``0, ..., len(alphabet) - 1``.
+    X : ndarray of shape (n_sequences, n_columns)
+        State codes ``0, ..., len(alphabet) - 1``, dtype int8; float64 with
+        NaN at the gaps when ``gaps="missing"``.
     alphabet : str
-        The alphabet, for decoding (``alphabet[X[i, j]]``).
+        The alphabet of the codes, for decoding (``alphabet[X[i, j]]``);
+        without ``-`` when ``gaps="missing"``.
     names : list of str
         Only when ``return_names=True``.
+    data : Bunch
+        When ``as_bunch=True``, with attributes ``data`` (X), ``alphabet``,
+        ``names``, ``positions`` (the number of each column: plmc's focus
+        numbering, or ``1..n_columns`` without focus), ``focus_index`` (row
+        of the focus, or None), ``focus_name`` and ``focus_sequence`` (its
+        symbols in the kept columns, or None).
 
     Examples
     --------
@@ -171,17 +175,93 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
            [19,  0, 20,  2]], dtype=int8)
     >>> "".join(alphabet[c] for c in X[1])
     'W-YC'
+
+    In focus mode the columns follow the focus sequence and are numbered
+    from the start of its region:
+
+    >>> msa = io.StringIO(">P1/10-13\\nA-CDE\\n>P2\\nAKC-E\\n")
+    >>> ali = read_alignment(msa, focus="P1", as_bunch=True)
+    >>> ali.data.shape, ali.positions.tolist(), ali.focus_sequence
+    ((2, 4), [10, 12, 13, 14], 'ACDE')
     """
     _check_alphabet(alphabet)
-    if hasattr(path_or_file, "read"):
-        names, seqs = _parse_fasta(path_or_file)
-    else:
-        with open(path_or_file, encoding="utf-8", errors="replace") as f:
-            names, seqs = _parse_fasta(f)
-    X, names = _encode(names, seqs, alphabet, ambiguous)
+    if gaps == "missing" and _GAP not in alphabet:
+        raise ValueError(
+            f"gaps='missing' leaves the gap '-' out of the model, but the alphabet "
+            f"{alphabet!r} has no '-'; add it or use gaps='state'.")
+    builder = AlignmentBuilder(alphabet, AMBIGUOUS_RESIDUES, focus,
+                               ambiguous_error=ambiguous == "error")
+    with open_lines(path_or_file) as raw_lines:
+        lines = _strip_bom(raw_lines)
+        first = next(lines, b"")
+        fmt = guess_format(path_or_file, first) if format == "auto" else format
+        records = stockholm_records if fmt == "stockholm" else fasta_records
+        for name, seq in records(itertools.chain([first], lines)):
+            builder.add(name, seq)
+    if not builder.names:
+        raise ValueError(
+            "The alignment holds no sequences (no '>' header found, or an empty "
+            "Stockholm block).")
+    if builder.length == 0:
+        raise ValueError("The alignment has no match columns (upper case letters or '-').")
+
+    rows = _resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous else None
+    cols, positions = None, np.arange(1, builder.length + 1)
+    if focus is not None:
+        if builder.focus_index is None:
+            raise ValueError(
+                f"No sequence name starts with the focus {focus!r}; pass the start of the "
+                "focus sequence's header (without '>').")
+        if rows is not None and builder.focus_index not in set(rows.tolist()):
+            raise ValueError(
+                f"The focus sequence {builder.focus_name!r} holds an ambiguous residue and "
+                "ambiguous='drop' would drop it; use ambiguous='gap'.")
+        cols, positions = focus_positions(
+            focus, builder.focus_name, builder.focus_raw, alphabet, _GAP)
+        if cols.size == 0:
+            raise ValueError(f"The focus sequence {builder.focus_name!r} has no residues.")
+    if rows is not None or cols is not None:
+        builder.keep(rows, cols)
+    if not builder.names:
+        raise ValueError("Every sequence holds an ambiguous residue; ambiguous='drop' "
+                         "dropped them all. Use ambiguous='gap'.")
+
+    X = builder.array().view(np.int8)
+    names = builder.names
+    out_alphabet = alphabet
+    if gaps == "missing":
+        X, out_alphabet = _gaps_to_missing(X, alphabet)
+    if as_bunch:
+        fi = builder.focus_index
+        return Bunch(
+            data=X, alphabet=out_alphabet, names=names, positions=positions,
+            focus_index=fi, focus_name=builder.focus_name if fi is not None else None,
+            focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet))
     if return_names:
-        return X, alphabet, names
-    return X, alphabet
+        return X, out_alphabet, names
+    return X, out_alphabet
+
+
+def _gaps_to_missing(X, alphabet):
+    """Gap codes -> NaN, the other codes renumbered in the alphabet without the gap."""
+    g = alphabet.index(_GAP)
+    out = X.astype(np.float64)
+    out[X > g] -= 1
+    out[X == g] = np.nan
+    return out, alphabet.replace(_GAP, "")
+
+
+def decode_sequence(codes, alphabet):
+    """State codes (NaN for a missing value) -> string; a missing value prints as '-'.
+
+    Examples
+    --------
+    >>> from sklearn_plm.datasets import decode_sequence
+    >>> decode_sequence([1, 0, 20], "-ACDEFGHIKLMNPQRSTVWY")
+    'A-Y'
+    """
+    codes = np.asarray(codes, dtype=float)
+    return "".join(_GAP if np.isnan(c) else alphabet[int(c)] for c in codes)
 
 
 @validate_params(
