@@ -283,7 +283,9 @@ def sequence_weights(X, identity=0.8, n_jobs=None):
     Parameters
     ----------
     X : array-like of shape (n_sequences, n_columns)
-        Integer state codes, e.g. from :func:`read_alignment`.
+        Integer state codes, e.g. from :func:`read_alignment`. NaN (a gap
+        read with ``gaps="missing"``) counts as one more state, as plmc
+        weights its gap-reduced alignments.
     identity : float, default=0.8
         Identity threshold (plmDCA's ``1 - theta``).
     n_jobs : int, default=None
@@ -302,8 +304,12 @@ def sequence_weights(X, identity=0.8, n_jobs=None):
     >>> sequence_weights(X, identity=0.8)
     array([0.5, 0.5, 1. ])
     """
-    X = check_array(X, dtype=None, ensure_all_finite=True, ensure_min_features=1)
+    X = check_array(X, dtype=None, ensure_all_finite="allow-nan", ensure_min_features=1)
     if X.dtype.kind == "f":
+        missing = np.isnan(X)
+        if missing.any():
+            # a missing value (a gap read with gaps="missing") is one more state
+            X = np.where(missing, np.nanmax(X, initial=-1) + 1, X)
         if not np.array_equal(X, np.rint(X)):
             raise ValueError(
                 "sequence_weights expects integer state codes; X has non-integer values.")
