@@ -144,12 +144,33 @@ class L2Penalty:
         return [(a, sl) for a, sl in ((self.alpha, np.s_[:, :n]), (self.alpha_fields, np.s_[:, n:]))
                 if a != 0 and coef[sl].size]
 
-    def value(self, coef):
+    def value(self, coef, start=0):
+        """Penalty of the block rows ``coef`` (``start``, their first site, is unused)."""
         # einsum, not BLAS: the sum must not depend on the number of BLAS threads
         return float(sum(0.5 * a * float(np.einsum("ij,ij->", coef[sl], coef[sl]))
                          for a, sl in self._parts(coef)))
 
-    def add_grad(self, coef, grad):
+    def add_grad(self, coef, grad, start=0):
+        """Add the penalty's gradient to ``grad`` in place."""
         for a, sl in self._parts(coef):
             grad[sl] += a * coef[sl]
+        return grad
+
+
+class SumPenalty:
+    """Sum of penalties; the solvers see one ``value``/``add_grad`` pair.
+
+    Each part takes ``(coef, start)``: the rows of sites ``start:start + len(coef)``.
+    Parts whose ``active`` attribute is False are skipped.
+    """
+
+    def __init__(self, *parts):
+        self.parts = [p for p in parts if getattr(p, "active", True)]
+
+    def value(self, coef, start=0):
+        return float(sum(p.value(coef, start) for p in self.parts))
+
+    def add_grad(self, coef, grad, start=0):
+        for p in self.parts:
+            p.add_grad(coef, grad, start)
         return grad

@@ -9,9 +9,10 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
-from ._objective import L2Penalty
+from ._objective import L2Penalty, SumPenalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
-from ._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
+from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
+                               params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
@@ -75,6 +76,23 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         Learn fields ``h[i, a]``, as is standard for Potts models.
     alpha_fields : float, default=None
         L2 penalty on the fields; None uses ``alpha``.
+    alpha_group : float, default=0.0
+        Group-L1 penalty on the coupling blocks, plmc's ``-lg``:
+        ``alpha_group * sum_{i < j} sqrt(1e-3 + ||J[i, j]||^2)`` for symmetric
+        couplings (half of it per ordered block ``J[i, j]`` otherwise). It
+        drives the couplings of weakly coupled pairs towards zero as a block.
+    penalty_scale : {"mean", "sum"}, default="mean"
+        How the penalties compare with the data term. ``"mean"``: the
+        objective is the weighted *mean* of the negative pseudo-log-likelihood
+        plus ``alpha/2 ||J||^2 + alpha_fields/2 ||h||^2`` plus the group term.
+        ``"sum"``: plmc's objective, ``alpha``, ``alpha_fields`` and
+        ``alpha_group`` are plmc's ``le``, ``lh`` and ``lg``: the weighted
+        *sum* ``sum_s w_s NLPL_s + alpha_fields ||h||^2 + alpha sum_{i<j}
+        ||J[i, j]||^2 + alpha_group sum_{i<j} sqrt(1e-3 + ||J[i, j]||^2)``
+        (for symmetric couplings; see Notes). In both modes ``loss_`` is the
+        objective divided by the sum of the weights ``W``, so ``"sum"`` with
+        ``(le, lh, lg)`` is the same fit as ``"mean"`` with
+        ``(le / W, 2 lh / W, lg / W)``.
     solver : {"lbfgs", "gd"}, default="lbfgs"
         ``"lbfgs"`` minimizes the objective to ``tol``; ``"gd"`` is full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
@@ -125,7 +143,9 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         Largest number of solver iterations over site blocks (epochs for
         ``"gd"``).
     loss_ : float
-        Final objective (data term plus penalty), summed over site blocks.
+        Final objective (data term plus penalty), summed over site blocks;
+        with ``penalty_scale="sum"`` it is plmc's objective divided by the sum
+        of the sample weights.
     n_features_in_ : int
         Number of features (sites) seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -166,7 +186,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     fit every ``J[i, j, :, b]`` sums to zero over ``a``, and with
     ``alpha_fields > 0`` every ``h[i, :]`` sums to zero (in both fits). With
     ``symmetric=True`` the penalty counts each pair ``(i, j)`` twice, once
-    per ordered pair, as in the binary estimator. :meth:`zero_sum_gauge`
+    per ordered pair, as in the binary estimator, so ``alpha/2 ||J||^2`` is
+    ``alpha sum_{i<j} ||J[i, j]||^2``: plmc's coupling penalty with ``le =
+    alpha W``. With ``penalty_scale="sum"`` an asymmetric fit pays
+    ``alpha/2 ||J[i, j]||^2`` per ordered block, which is plmc's ``le`` term
+    when the couplings are symmetric. :meth:`zero_sum_gauge`
     returns the equivalent parameters in the zero-sum (Ising) gauge, and
     :meth:`contact_map` the APC-corrected Frobenius norms used for contact
     prediction.
@@ -203,6 +227,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         **BaseMemory._parameter_constraints,
         **PL_PARAMETER_CONSTRAINTS,
         "n_states": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "alpha_group": [Interval(Real, 0, None, closed="left")],
+        "penalty_scale": [StrOptions({"mean", "sum"})],
     }
 
     def __init__(
@@ -214,6 +240,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         symmetric=False,
         fit_fields=True,
         alpha_fields=None,
+        alpha_group=0.0,
+        penalty_scale="mean",
         solver="lbfgs",
         max_iter=200,
         tol=1e-4,
@@ -233,6 +261,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         self.symmetric = symmetric
         self.fit_fields = fit_fields
         self.alpha_fields = alpha_fields
+        self.alpha_group = alpha_group
+        self.penalty_scale = penalty_scale
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
@@ -309,6 +339,19 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
 
     # -------------------------------------------------------------------- fit
 
+    def _penalty(self, n_sites, n_states, weight_sum):
+        """The penalty of the mean objective, from the parameters as given."""
+        alpha, alpha_group = self.alpha, self.alpha_group
+        alpha_fields = alpha if self.alpha_fields is None else self.alpha_fields
+        if self.penalty_scale == "sum":
+            if not weight_sum > 0:
+                raise ValueError('penalty_scale="sum" needs a positive sum of sample weights.')
+            # plmc's lh ||h||^2 is alpha_fields/2 ||h||^2 with alpha_fields = 2 lh
+            alpha, alpha_fields = alpha / weight_sum, 2.0 * alpha_fields / weight_sum
+            alpha_group = alpha_group / weight_sum
+        return SumPenalty(L2Penalty(alpha, alpha_fields, n_sites * n_states**2),
+                          PottsGroupL1(alpha_group, n_sites, n_states))
+
     def _initial_coef(self, datafit):
         N, q = datafit.n_sites, datafit.n_states
         if (self.warm_start and hasattr(self, "coupling_")
@@ -346,10 +389,9 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         N = X.shape[1]
         check_model_memory(N * q, FIT_ARRAYS, what="Potts pseudo-likelihood fit")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
-        penalty = L2Penalty(self.alpha, alpha_fields, N * q * q)
+        penalty = self._penalty(N, q, float(sample_weight.sum()))
         coef0 = self._initial_coef(datafit)
         if self.symmetric:
             coef0 = datafit.symmetrize(coef0)

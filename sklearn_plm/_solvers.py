@@ -88,8 +88,8 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
             raise FitInterrupted
         coef = x.reshape(shape)
         loss, grad = datafit.value_grad(coef, start, stop, kernel_threads)
-        loss += penalty.value(coef)
-        penalty.add_grad(coef, grad)
+        loss += penalty.value(coef, start)
+        penalty.add_grad(coef, grad, start)
         if symmetric:
             # a datafit with its own parameter layout (Potts) brings its own projection
             if hasattr(datafit, "symmetrize"):

@@ -552,3 +552,63 @@ def test_convergence_warning(rng):
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------ plmc's penalties and scale
+
+
+def plmc_objective(X, w, J, h, le, lh, lg):
+    """plmc's objective, written from its formula (inference.c), for symmetric J:
+    ``sum_s w_s NLPL_s + lh ||h||^2 + le sum_{i<j} ||e_ij||^2
+    + lg sum_{i<j} sqrt(1e-3 + ||e_ij||^2)``."""
+    N = X.shape[1]
+    nlpl = -np.dot(w, reference_pll(X, J, h))
+    iu, ju = np.triu_indices(N, k=1)
+    sq = np.sum(J[iu, ju] ** 2, axis=(1, 2))
+    return nlpl + lh * np.sum(h**2) + le * sq.sum() + lg * np.sqrt(1e-3 + sq).sum()
+
+
+def test_penalty_scale_sum_is_mean_with_mapped_alphas(rng):
+    X = random_codes(rng, (300, 6), 3)
+    w = rng.random(300) + 0.5
+    W = w.sum()
+    le, lh, lg = 2.0, 0.5, 0.7
+    params = dict(symmetric=True, tol=1e-9, max_iter=2000)
+    s = PottsPseudoLikelihoodMemory(le, alpha_fields=lh, alpha_group=lg, penalty_scale="sum",
+                                    **params).fit(X, sample_weight=w)
+    m = PottsPseudoLikelihoodMemory(le / W, alpha_fields=2 * lh / W, alpha_group=lg / W,
+                                    **params).fit(X, sample_weight=w)
+    np.testing.assert_allclose(s.coupling_, m.coupling_, atol=1e-6)
+    np.testing.assert_allclose(s.fields_, m.fields_, atol=1e-6)
+    assert s.loss_ == pytest.approx(m.loss_, rel=1e-10)
+    # loss_ * W is plmc's objective at the fitted parameters
+    expected = plmc_objective(X, w, s.coupling_, s.fields_, le, lh, lg)
+    assert s.loss_ * W == pytest.approx(expected, rel=1e-9)
+
+
+def test_group_l1_gradient_matches_finite_differences(rng):
+    from sklearn_plm._potts_objective import PottsGroupL1
+
+    N, q = 5, 3
+    datafit = PottsPseudoLikelihood(q).initialize(np.zeros((2, N), dtype=np.int32), np.ones(2))
+    penalty = PottsGroupL1(0.8, N, q)
+    coef = random_coef(datafit, rng)[1:4]  # a block of sites 1..3
+    grad = penalty.add_grad(coef, np.zeros_like(coef), start=1)
+    for k in range(3):  # diagonal blocks are not parameters: no gradient there
+        assert not grad[k, (1 + k) * q * q:(2 + k) * q * q].any()
+    direction = rng.normal(size=coef.shape)
+    expected = _directional_fd(lambda c: penalty.value(c, 1), coef, direction, 1e-6)
+    assert np.vdot(grad, direction) == pytest.approx(expected, rel=1e-6)
+
+
+def test_group_l1_shrinks_weak_pairs_as_blocks(rng):
+    J, h = planted_chain(8, 3, strength=1.5, seed=1)
+    X = slow_gibbs_potts(J, h, n_chains=400, n_sweeps=30, seed=2).astype(float)
+    plain = PottsPseudoLikelihoodMemory(1e-3, symmetric=True).fit(X)
+    group = PottsPseudoLikelihoodMemory(1e-3, alpha_group=0.05, symmetric=True).fit(X)
+    F0, F1 = plain.contact_map(apc=False), group.contact_map(apc=False)
+    chain = np.eye(8, k=1, dtype=bool) | np.eye(8, k=-1, dtype=bool)
+    off = ~np.eye(8, dtype=bool) & ~chain
+    # non-neighbours shrink much more than the planted chain couplings
+    assert F1[off].mean() / F0[off].mean() < 0.5 * (F1[chain].mean() / F0[chain].mean())
+    assert F1[chain].min() > F1[off].max()
