@@ -1,6 +1,13 @@
 """Pseudo-likelihood associative memories with a scikit-learn API."""
 
 from ._hopfield import HopfieldMemory
+from ._plmc_format import (
+    plmc_objective,
+    read_plmc_couplings,
+    read_plmc_params,
+    write_plmc_couplings,
+    write_plmc_params,
+)
 from ._potts import PottsPseudoLikelihoodMemory
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._recall import RecallResult
@@ -12,4 +19,9 @@ __all__ = [
     "PseudoLikelihoodMemory",
     "RecallResult",
     "__version__",
+    "plmc_objective",
+    "read_plmc_couplings",
+    "read_plmc_params",
+    "write_plmc_couplings",
+    "write_plmc_params",
 ]

@@ -546,12 +546,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         h0 -= h0.mean(axis=1, keepdims=True)
         return _zero_sum_couplings(J), h0
 
-    def contact_map(self, apc=True, ignore_states=None):
+    def contact_map(self, apc=True, ignore_states=None, gauge="zero-sum"):
         """Coupling strength of each pair of sites, as used for contact prediction.
 
         The Frobenius norm of each ``q x q`` block of the symmetrized
-        couplings ``(J[i, j] + J[j, i].T) / 2`` in the zero-sum gauge,
-        optionally with the average-product correction (APC).
+        couplings ``(J[i, j] + J[j, i].T) / 2`` in the zero-sum gauge (or as
+        fitted), optionally with the average-product correction (APC).
 
         Parameters
         ----------
@@ -561,6 +561,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ignore_states : sequence of int, default=None
             States left out of the norm after the gauge change, e.g. ``[0]``
             for the gap of :func:`~sklearn_plm.datasets.read_alignment`.
+        gauge : {"zero-sum", "raw"}, default="zero-sum"
+            ``"zero-sum"`` moves each block to the zero-sum gauge first;
+            ``"raw"`` takes the couplings in the gauge the penalty chose,
+            which is what plmc writes in its couplings file (the two differ
+            by terms of order ``alpha_fields / alpha`` times the fields).
 
         Returns
         -------
@@ -579,8 +584,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         [1, 4]
         """
         check_is_fitted(self)
+        if gauge not in ("zero-sum", "raw"):
+            raise ValueError(f"gauge must be 'zero-sum' or 'raw'; got {gauge!r}.")
         J = self.coupling_.astype(np.float64)
-        J = _zero_sum_couplings(0.5 * (J + J.transpose(1, 0, 3, 2)))
+        J = 0.5 * (J + J.transpose(1, 0, 3, 2))
+        if gauge == "zero-sum":
+            J = _zero_sum_couplings(J)
         if ignore_states is not None:
             keep = np.setdiff1d(np.arange(self.n_states_), np.asarray(ignore_states, dtype=int))
             J = J[:, :, keep][:, :, :, keep]

@@ -1,0 +1,395 @@
+"""plmc's files: the binary parameter file and the couplings text file.
+
+plmc (J. Ingraham, https://github.com/debbiemarkslab/plmc) fits the same
+symmetric Potts model as :class:`~sklearn_plm.PottsPseudoLikelihoodMemory`
+with ``symmetric=True, penalty_scale="sum"``: its ``e_ij(a, b)`` is
+``coupling_[i, j, a, b]`` (and ``coupling_[j, i, b, a]``), its ``h_i(a)``
+is ``fields_[i, a]``, and its ``-le, -lh, -lg`` are ``alpha``,
+``alpha_fields`` and ``alpha_group``. The parameter file layout is the one
+of ``OutputParametersFull`` in plmc's ``src/plm.c``: little-endian 32-bit
+integers and floats, pairs ``i < j`` in row-major order.
+"""
+
+import os
+
+import numpy as np
+from sklearn.utils import Bunch
+from sklearn.utils.validation import check_is_fitted
+
+from ._potts import PottsPseudoLikelihoodMemory
+from ._potts_objective import PottsPseudoLikelihood, params_to_coef
+
+_I32 = np.dtype("<i4")
+_F32 = np.dtype("<f4")
+_HEADER_INTS = 5  # nSites, nCodes, nSeqs, nSkippedSeqs, maxIter
+_HEADER_FLOATS = 5  # theta, lh, le, lg, nEff
+
+
+class _Reader:
+    """Sequential reads of little-endian arrays, with a clear error at the end of the file."""
+
+    def __init__(self, data, path):
+        self.data, self.pos, self.path = data, 0, path
+
+    def take(self, dtype, count):
+        nbytes = np.dtype(dtype).itemsize * count
+        if self.pos + nbytes > len(self.data):
+            raise ValueError(
+                f"{self.path!s} is not a complete plmc parameter file: it ends after "
+                f"{len(self.data)} bytes, before the {nbytes} bytes of the next field.")
+        out = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
+        self.pos += nbytes
+        return out
+
+
+def _pair_blocks(n_sites):
+    """Row and column of each pair ``i < j``, in plmc's order."""
+    return np.triu_indices(n_sites, k=1)
+
+
+def _check_dims(n_sites, n_codes, n_seqs, n_skipped, path):
+    if n_sites < 1 or not 1 <= n_codes <= 127 or n_seqs < 0 or n_skipped < 0:
+        raise ValueError(
+            f"{path!s} is not a plmc parameter file (header: nSites={n_sites}, "
+            f"nCodes={n_codes}, nSeqs={n_seqs}, nSkippedSeqs={n_skipped}).")
+
+
+def read_plmc_params(path, *, return_info=False):
+    """Read a plmc parameter file (``plmc -o``) as a fitted Potts memory.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The binary file written by plmc's ``-o`` (or by
+        :func:`write_plmc_params`).
+    return_info : bool, default=False
+        Also return what else the file holds.
+
+    Returns
+    -------
+    model : PottsPseudoLikelihoodMemory
+        Fitted (float64) with ``symmetric=True, penalty_scale="sum"`` and the
+        file's ``le, lh, lg`` as ``alpha, alpha_fields, alpha_group``, so
+        that refitting it on the same alignment minimizes plmc's objective.
+    info : Bunch
+        Only when ``return_info=True``: ``alphabet`` (the symbols of the
+        states; without the gap for a ``plmc -g`` file), ``positions`` (focus
+        numbering of the sites), ``focus_sequence`` (a string; the first
+        symbol of the alphabet repeated when plmc had no focus),
+        ``n_neighbors`` (per input sequence, 0 for the ones plmc skipped;
+        the weights are its inverse), ``n_eff``, ``theta``, ``lambda_h``,
+        ``lambda_e``, ``lambda_g``, ``max_iter``, ``n_sequences``,
+        ``n_skipped``, ``fi`` (site marginals, ``(N, q)``) and ``fij`` (pair
+        marginals, ``(N, N, q, q)``, zero on the diagonal blocks).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_plm import PottsPseudoLikelihoodMemory, read_plmc_params, write_plmc_params
+    >>> X = np.random.default_rng(0).integers(0, 4, size=(50, 5))
+    >>> model = PottsPseudoLikelihoodMemory(symmetric=True).fit(X)
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.params")
+    >>> write_plmc_params(model, path, X, alphabet="-ACG")
+    >>> back, info = read_plmc_params(path, return_info=True)
+    >>> info.alphabet, back.coupling_.shape
+    ('-ACG', (5, 5, 4, 4))
+    >>> bool(np.allclose(back.coupling_, model.coupling_, atol=1e-6))
+    True
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    r = _Reader(data, path)
+    n_sites, q, n_seqs, n_skipped, max_iter = (int(v) for v in r.take(_I32, _HEADER_INTS))
+    _check_dims(n_sites, q, n_seqs, n_skipped, path)
+    theta, lh, le, lg, n_eff = (float(v) for v in r.take(_F32, _HEADER_FLOATS))
+    alphabet = r.take(np.uint8, q).tobytes().decode("ascii", errors="replace")
+    n_neighbors = r.take(_F32, n_seqs + n_skipped).astype(np.float64)
+    focus = r.take(np.uint8, n_sites).tobytes().decode("ascii", errors="replace")
+    positions = r.take(_I32, n_sites).astype(np.int64)
+    fi = r.take(_F32, n_sites * q).reshape(n_sites, q)
+    h = r.take(_F32, n_sites * q).reshape(n_sites, q)
+    n_pairs = n_sites * (n_sites - 1) // 2
+    fij_pairs = r.take(_F32, n_pairs * q * q).reshape(n_pairs, q, q)
+    e_pairs = r.take(_F32, n_pairs * q * q).reshape(n_pairs, q, q)
+    if r.pos != len(data):
+        raise ValueError(
+            f"{path!s} has {len(data) - r.pos} bytes after the couplings; it is not a plmc "
+            f"parameter file of {n_sites} sites and {q} states.")
+
+    model = PottsPseudoLikelihoodMemory(
+        alpha=le, alpha_fields=lh, alpha_group=lg, penalty_scale="sum", symmetric=True,
+        n_states=q, max_iter=max_iter if max_iter > 0 else 200)
+    model.coupling_ = _pairs_to_square(e_pairs, n_sites)
+    model.fields_ = np.ascontiguousarray(h, dtype=np.float64)
+    model.n_states_ = q
+    model.n_features_in_ = n_sites
+    model.n_iter_ = 0
+    model.loss_ = np.nan
+    if not return_info:
+        return model
+    info = Bunch(
+        alphabet=alphabet, positions=positions, focus_sequence=focus, n_neighbors=n_neighbors,
+        n_eff=n_eff, theta=theta, lambda_h=lh, lambda_e=le, lambda_g=lg, max_iter=max_iter,
+        n_sequences=n_seqs, n_skipped=n_skipped, fi=np.array(fi, dtype=np.float64),
+        fij=_pairs_to_square(fij_pairs, n_sites))
+    return model, info
+
+
+def _pairs_to_square(pairs, n_sites):
+    """Blocks ``(i < j, a, b)`` -> symmetric ``(N, N, q, q)`` with zero diagonal blocks."""
+    q = pairs.shape[-1]
+    out = np.zeros((n_sites, n_sites, q, q), dtype=np.float64)
+    i, j = _pair_blocks(n_sites)
+    out[i, j] = pairs
+    out[j, i] = pairs.transpose(0, 2, 1)
+    return out
+
+
+def plmc_lambdas(model, weight_sum):
+    """``(le, lh, lg)`` of plmc equivalent to the model's penalties.
+
+    Parameters
+    ----------
+    model : PottsPseudoLikelihoodMemory
+        With ``penalty_scale="sum"`` the parameters are plmc's directly;
+        with ``"mean"`` they are scaled by the sum of the sample weights.
+    weight_sum : float
+        ``W``, the sum of the sample weights (plmc's ``nEff``).
+
+    Returns
+    -------
+    le, lh, lg : float
+    """
+    alpha = model.alpha
+    alpha_fields = alpha if model.alpha_fields is None else model.alpha_fields
+    alpha_group = getattr(model, "alpha_group", 0.0)
+    if getattr(model, "penalty_scale", "mean") == "sum":
+        return float(alpha), float(alpha_fields), float(alpha_group)
+    return (float(alpha * weight_sum), float(alpha_fields * weight_sum / 2.0),
+            float(alpha_group * weight_sum))
+
+
+def _codes_and_weights(model, X, sample_weight):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        raise ValueError(
+            f"X must be the alignment the model was fitted on, of shape (n_sequences, "
+            f"{model.n_features_in_}); got shape {X.shape}.")
+    missing = np.isnan(X)
+    known = X[~missing]
+    if known.size and (known.min() < 0 or known.max() >= model.n_states_
+                       or not np.array_equal(known, np.rint(known))):
+        raise ValueError(f"X must hold state codes 0..{model.n_states_ - 1} (and NaN).")
+    codes = np.where(missing, -1, X).astype(np.int32)
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    if w.shape != (X.shape[0],) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("sample_weight must hold one finite, non-negative weight per "
+                         "sequence, with a positive sum.")
+    return codes, w
+
+
+def plmc_objective(model, X, sample_weight=None):
+    """plmc's objective at the model's current parameters: the estimator's objective times W.
+
+    ``sum_s w_s NLPL_s + lh ||h||^2 + le sum_{i<j} ||e_ij||^2 + lg sum_{i<j}
+    sqrt(1e-3 + ||e_ij||^2)``, evaluated with the same datafit and penalty
+    as :meth:`~sklearn_plm.PottsPseudoLikelihoodMemory.fit` (NaN entries are
+    left out, which is plmc's ``-g`` objective). plmc prints it as ``fx``.
+
+    Parameters
+    ----------
+    model : PottsPseudoLikelihoodMemory
+        Fitted, or read with :func:`read_plmc_params`.
+    X : array-like of shape (n_sequences, n_sites)
+        State codes (NaN for a gap left out of the model).
+    sample_weight : array-like of shape (n_sequences,), default=None
+        Sequence weights (plmc's: the inverse number of neighbours).
+
+    Returns
+    -------
+    objective : float
+    """
+    check_is_fitted(model)
+    codes, w = _codes_and_weights(model, X, sample_weight)
+    N, q = model.fields_.shape
+    datafit = PottsPseudoLikelihood(q, model.beta, True).initialize(codes, w, np.float64)
+    coef = params_to_coef(model.coupling_, model.fields_, fit_fields=True)
+    loss, _ = datafit.value_grad(coef, 0, N)
+    loss += model._penalty(N, q, float(w.sum())).value(coef)
+    return float(loss * w.sum())
+
+
+def _marginals(codes, w, q):
+    """plmc's weighted site and pair frequencies (conditioned on no gap when codes hold -1)."""
+    n, N = codes.shape
+    onehot = np.zeros((n, N * q))
+    rows, cols = np.nonzero(codes >= 0)
+    onehot[rows, cols * q + codes[rows, cols]] = 1.0
+    fi = (w @ onehot).reshape(N, q)
+    fij = ((onehot * w[:, None]).T @ onehot).reshape(N, q, N, q).transpose(0, 2, 1, 3)
+    if (codes < 0).any():
+        # plmc -g normalizes each column (pair of columns) over its non-gap entries
+        si = fi.sum(axis=1, keepdims=True)
+        fi = np.where(si > 0, fi / np.where(si > 0, si, 1), 1.0 / q)
+        sij = fij.sum(axis=(2, 3), keepdims=True)
+        fij = np.where(sij > 0, fij / np.where(sij > 0, sij, 1), 1.0 / q**2)
+    else:
+        fi, fij = fi / w.sum(), fij / w.sum()
+    return fi, fij
+
+
+def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
+                      focus_sequence=None, positions=None, theta=0.2):
+    """Write a fitted Potts memory as a plmc parameter file (the layout of ``plmc -o``).
+
+    Tools that read plmc's files (e.g. EVcouplings' ``CouplingsModel``) can
+    then use the model. plmc's model is symmetric: an asymmetric fit is
+    written with the symmetrized couplings ``(J[i, j] + J[j, i].T) / 2``.
+
+    Parameters
+    ----------
+    model : PottsPseudoLikelihoodMemory
+        Fitted.
+    path : str or path-like
+        Output file.
+    X : array-like of shape (n_sequences, n_sites)
+        The alignment the model was fitted on (codes; NaN for gaps left out,
+        as read with ``gaps="missing"``), for the marginals the file holds.
+    sample_weight : array-like of shape (n_sequences,), default=None
+        The fit's sequence weights (ones when None).
+    alphabet : str, default=None
+        Symbol of each state (``n_states_`` symbols; for a gap-reduced
+        model the alphabet without the gap). None uses the protein alphabet
+        (with or without its gap) when it has the right length.
+    focus_sequence : str, default=None
+        Symbols of the focus sequence at the sites (plmc writes the first
+        symbol of the alphabet at every site when there is no focus).
+    positions : array-like of int, default=None
+        Focus numbering of the sites; None numbers them ``1..n_sites``.
+    theta : float, default=0.2
+        The reweighting divergence, stored for reference (``1 - identity``
+        of :func:`~sklearn_plm.datasets.sequence_weights`).
+    """
+    from .datasets import PROTEIN_ALPHABET
+
+    check_is_fitted(model)
+    N, q = model.fields_.shape
+    codes, w = _codes_and_weights(model, X, sample_weight)
+    if alphabet is None:
+        alphabet = next((a for a in (PROTEIN_ALPHABET, PROTEIN_ALPHABET[1:]) if len(a) == q),
+                        None)
+        if alphabet is None:
+            raise ValueError(f"Pass the alphabet of the model's {q} states.")
+    if len(alphabet) != q or not alphabet.isascii():
+        raise ValueError(f"alphabet must have n_states_={q} ASCII symbols; got {alphabet!r}.")
+    focus = alphabet[0] * N if focus_sequence is None else focus_sequence
+    if len(focus) != N or not focus.isascii():
+        raise ValueError(f"focus_sequence must have {N} ASCII symbols; got {len(focus)}.")
+    positions = np.arange(1, N + 1) if positions is None else np.asarray(positions)
+    if positions.shape != (N,):
+        raise ValueError(f"positions must hold {N} numbers; got shape {positions.shape}.")
+    le, lh, lg = plmc_lambdas(model, float(w.sum()))
+    fi, fij = _marginals(codes, w, q)
+    J = model.coupling_.astype(np.float64)
+    J = 0.5 * (J + J.transpose(1, 0, 3, 2))
+    i, j = _pair_blocks(N)
+    with np.errstate(divide="ignore"):
+        n_neighbors = np.where(w > 0, 1.0 / w, 0.0)
+    with open(path, "wb") as f:
+        f.write(np.array([N, q, codes.shape[0], 0, model.max_iter], dtype=_I32).tobytes())
+        f.write(np.array([theta, lh, le, lg, w.sum()], dtype=_F32).tobytes())
+        f.write(alphabet.encode("ascii"))
+        f.write(n_neighbors.astype(_F32).tobytes())
+        f.write(focus.encode("ascii"))
+        f.write(positions.astype(_I32).tobytes())
+        f.write(fi.astype(_F32).tobytes())
+        f.write(np.asarray(model.fields_, dtype=_F32).tobytes())
+        f.write(fij[i, j].astype(_F32).tobytes())
+        f.write(J[i, j].astype(_F32).tobytes())
+
+
+def write_plmc_couplings(model, path, *, positions=None, focus_sequence=None, apc=True,
+                         gauge="raw"):
+    """Write coupling scores in plmc's couplings text format (``plmc -c``).
+
+    One line per pair ``i < j``: ``i focus_i j focus_j 0 score`` with the
+    focus numbering and symbols, or ``i - j - 0 score`` with ``1..N``
+    without a focus, as plmc prints them (``%f``). The score is the
+    Frobenius norm of the pair's coupling block, with the average-product
+    correction, as :meth:`~sklearn_plm.PottsPseudoLikelihoodMemory.contact_map`
+    computes it.
+
+    Parameters
+    ----------
+    model : PottsPseudoLikelihoodMemory
+        Fitted, or read with :func:`read_plmc_params`.
+    path : str, path-like or text file object
+        Output.
+    positions : array-like of int, default=None
+        Focus numbering of the sites (e.g. ``positions`` of
+        :func:`~sklearn_plm.datasets.read_alignment` with ``as_bunch=True``).
+    focus_sequence : str, default=None
+        The focus symbols at the sites; None writes ``-`` (plmc's format
+        without a focus).
+    apc : bool, default=True
+        Average-product correction (plmc always applies it).
+    gauge : {"raw", "zero-sum"}, default="raw"
+        ``"raw"``: the norms of the couplings as fitted, which is what plmc
+        writes; ``"zero-sum"``: in the zero-sum gauge.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_sites, n_sites)
+        The scores written.
+    """
+    check_is_fitted(model)
+    scores = model.contact_map(apc=apc, gauge=gauge)
+    N = scores.shape[0]
+    positions = np.arange(1, N + 1) if positions is None else np.asarray(positions)
+    if positions.shape != (N,):
+        raise ValueError(f"positions must hold {N} numbers; got shape {positions.shape}.")
+    symbols = "-" * N if focus_sequence is None else focus_sequence
+    if len(symbols) != N:
+        raise ValueError(f"focus_sequence must have {N} symbols; got {len(symbols)}.")
+    i, j = _pair_blocks(N)
+    lines = [f"{positions[a]} {symbols[a]} {positions[b]} {symbols[b]} 0 {scores[a, b]:f}\n"
+             for a, b in zip(i.tolist(), j.tolist())]
+    if hasattr(path, "write"):
+        path.writelines(lines)
+    else:
+        with open(path, "w", encoding="ascii") as f:
+            f.writelines(lines)
+    return scores
+
+
+def read_plmc_couplings(path):
+    """Read a couplings file of plmc (``-c``) or :func:`write_plmc_couplings`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The text file.
+
+    Returns
+    -------
+    couplings : Bunch
+        Arrays ``i``, ``focus_i``, ``j``, ``focus_j`` and ``score``, one
+        entry per line.
+    """
+    cols = {"i": [], "focus_i": [], "j": [], "focus_j": [], "score": []}
+    with open(path, encoding="ascii") as f:
+        for lineno, line in enumerate(f, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 6:
+                raise ValueError(
+                    f"Line {lineno} of {os.fspath(path)!s} is not 'i focus_i j focus_j 0 "
+                    f"score': {line.strip()!r}.")
+            for key, value in zip(("i", "focus_i", "j", "focus_j"), parts):
+                cols[key].append(value)
+            cols["score"].append(float(parts[5]))
+    return Bunch(i=np.asarray(cols["i"], dtype=np.int64), focus_i=np.asarray(cols["focus_i"]),
+                 j=np.asarray(cols["j"], dtype=np.int64), focus_j=np.asarray(cols["focus_j"]),
+                 score=np.asarray(cols["score"]))
