@@ -8,6 +8,7 @@ from ._plmc_format import (
     write_plmc_couplings,
     write_plmc_params,
 )
+from ._mutation import mutation_effects
 from ._potts import PottsPseudoLikelihoodMemory
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._recall import RecallResult
@@ -19,6 +20,7 @@ __all__ = [
     "PseudoLikelihoodMemory",
     "RecallResult",
     "__version__",
+    "mutation_effects",
     "plmc_objective",
     "read_plmc_couplings",
     "read_plmc_params",

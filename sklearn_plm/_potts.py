@@ -14,6 +14,7 @@ from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_condi
 from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
                                params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
+from ._mutation import mutation_effects
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
 from ._solvers import FIT_ARRAYS, solve
@@ -655,6 +656,52 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         tags.input_tags.categorical = True
         tags.input_tags.positive_only = True
         return tags
+
+    # ------------------------------------------------------- mutation effects
+
+    def mutation_effects(self, wild_type, mutants, *, positions=None, alphabet=None):
+        """Statistical energy differences of mutants relative to a wild type.
+
+        ``E(mutant) - E(wild type)`` with ``E(x) = sum_i h_i(x_i) + sum_{i<j}
+        J_ij(x_i, x_j)`` (symmetrized couplings), the score EVmutation
+        computes from plmc's model. Positive: the mutant is more probable
+        than the wild type under the model; negative: less probable
+        (predicted deleterious). It equals ``energy(wild type) -
+        energy(mutant)``. See :func:`sklearn_plm.mutation_effects`.
+
+        Parameters
+        ----------
+        wild_type : str or array-like of shape (n_features,)
+            Reference sequence, as symbols of ``alphabet`` or state codes.
+        mutants : list of str, or tuple (sites, states)
+            ``"A12G"`` or ``"A12G:K15R"`` in ``positions`` numbering, or
+            0-based site and new-state arrays of shape ``(n_mutants,)`` or
+            ``(n_mutants, k)`` (``-1`` pads shorter mutants).
+        positions : array-like of int, default=None
+            Number of each site (e.g. the focus numbering of
+            :func:`~sklearn_plm.datasets.read_alignment`); None is
+            ``1..n_features``.
+        alphabet : str, default=None
+            Symbols of the states; None uses the protein alphabet when it
+            has ``n_states_`` symbols (with the gap for 21, without for 20).
+
+        Returns
+        -------
+        effects : ndarray of shape (n_mutants,)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+        >>> X = np.random.default_rng(0).integers(0, 3, size=(200, 4))
+        >>> memory = PottsPseudoLikelihoodMemory().fit(X)
+        >>> effects = memory.mutation_effects("ACGA", ["A1C", "A1C:G3A", "wt"], alphabet="ACG")
+        >>> effects.shape, float(effects[2])
+        ((3,), 0.0)
+        """
+        check_is_fitted(self)
+        return mutation_effects(self.coupling_, self.fields_, wild_type, mutants,
+                                positions=positions, alphabet=alphabet)
 
 
 def _sync_recall(codes, free, H, JT, q, max_iter):
