@@ -77,6 +77,9 @@ def test_focus_columns_and_plmc_numbering():
     assert ali.positions.tolist() == [5, 6, 7, 11]
     assert ali.focus_index == 0 and ali.focus_sequence == "ACDF"
     assert ali.focus_name == "a/5-9 first"
+    # residue numbering counts the focus residues (lower case too), not its gaps
+    ali = read_alignment(io.StringIO(FASTA), focus="a", numbering="residue", as_bunch=True)
+    assert ali.positions.tolist() == [5, 6, 7, 9]
     # without a region the first character is 1; prefixes match, the first one wins
     ali = read_alignment(io.StringIO(">x1\nA-C\n>x2\nAAC\n"), focus="x", as_bunch=True)
     assert ali.focus_index == 0 and ali.positions.tolist() == [1, 3]

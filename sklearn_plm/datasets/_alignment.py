@@ -84,6 +84,7 @@ def _resolve_ambiguous(builder, alphabet, ambiguous):
         "alphabet": [str],
         "ambiguous": [StrOptions({"gap", "drop", "error"})],
         "focus": [str, None],
+        "numbering": [StrOptions({"plmc", "residue"})],
         "gaps": [StrOptions({"state", "missing"})],
         "format": [StrOptions({"auto", *FORMATS})],
         "return_names": ["boolean"],
@@ -92,7 +93,8 @@ def _resolve_ambiguous(builder, alphabet, ambiguous):
     prefer_skip_nested_validation=True,
 )
 def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", focus=None,
-                   gaps="state", format="auto", return_names=False, as_bunch=False):
+                   numbering="plmc", gaps="state", format="auto", return_names=False,
+                   as_bunch=False):
     """Read a multiple sequence alignment into integer state codes.
 
     Reads aligned FASTA, A2M, A3M and Stockholm, plain or gzip-compressed
@@ -129,6 +131,12 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
         plmc numbers them: ``start + k`` for the ``k``-th character of the
         focus row (0-based, lower case and gaps counted), where ``start`` is
         read from a name ``<focus>/<start>-<end>`` and is 1 otherwise.
+    numbering : {"plmc", "residue"}, default="plmc"
+        Numbering of the focus columns: plmc's (above), or ``start`` plus
+        the number of residues of the focus before the column (its residue
+        number in the protein). They agree when the focus row holds no gap
+        characters (``-``, ``.``), as in the focus-aligned files plmc is fed
+        by EVcouplings; in a Pfam alignment they do not.
     gaps : {"state", "missing"}, default="state"
         ``"state"`` codes the gap ``-`` as a state like the residues.
         ``"missing"`` leaves gaps out of the model, like plmc's ``-g``: X is
@@ -217,7 +225,7 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
                 f"The focus sequence {builder.focus_name!r} holds an ambiguous residue and "
                 "ambiguous='drop' would drop it; use ambiguous='gap'.")
         cols, positions = focus_positions(
-            focus, builder.focus_name, builder.focus_raw, alphabet, _GAP)
+            focus, builder.focus_name, builder.focus_raw, alphabet, _GAP, numbering)
         if cols.size == 0:
             raise ValueError(f"The focus sequence {builder.focus_name!r} has no residues.")
     if rows is not None or cols is not None:

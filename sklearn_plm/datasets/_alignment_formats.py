@@ -246,12 +246,14 @@ class AlignmentBuilder:
 _REGION = re.compile(rb"(\d+)")
 
 
-def focus_positions(focus, focus_name, focus_raw, alphabet, gap):
-    """Match columns of the focus that are not gaps, and their plmc numbers.
+def focus_positions(focus, focus_name, focus_raw, alphabet, gap, numbering="plmc"):
+    """Match columns of the focus that are not gaps, and their numbers.
 
     plmc numbers a focus column by its index in the focus row (lower case
     and gap characters included) plus the start of the region when the
-    name is ``<focus>/<start>-<end>``; the first column is 1.
+    name is ``<focus>/<start>-<end>``; the first column is 1. ``"residue"``
+    numbering counts only the residues of the focus (upper and lower case)
+    before the column, which is the residue number in the focus protein.
     """
     start = 1
     rest = focus_name[len(focus):]
@@ -260,12 +262,15 @@ def focus_positions(focus, focus_name, focus_raw, alphabet, gap):
         if m:
             start = int(m.group(1))
     insert = set(string.ascii_lowercase + ("" if "." in alphabet else "."))
-    cols, positions, match_col = [], [], 0
+    gaps = {gap, "."}
+    cols, positions, match_col, n_residues = [], [], 0, 0
     for raw_index, c in enumerate(focus_raw.decode("utf-8", errors="replace")):
+        number = raw_index if numbering == "plmc" else n_residues
+        n_residues += c not in gaps
         if c in insert:
             continue
         if c != gap:
             cols.append(match_col)
-            positions.append(raw_index + start)
+            positions.append(number + start)
         match_col += 1
     return np.asarray(cols, dtype=np.intp), np.asarray(positions, dtype=np.int64)
