@@ -140,8 +140,12 @@ def test_sequence_weights_long_alignment_early_exit():
 
 
 def test_sequence_weights_bad_input():
-    with pytest.raises(ValueError, match="NaN"):
-        sequence_weights([[0.0, np.nan]])
+    # NaN is a gap read with gaps="missing", one more state; infinity is an error
+    np.testing.assert_array_equal(sequence_weights([[0.0, np.nan], [0.0, 1.0]], 0.9), [1, 1])
+    np.testing.assert_array_equal(sequence_weights([[0.0, np.nan], [0.0, np.nan]], 0.9),
+                                  [0.5, 0.5])
+    with pytest.raises(ValueError, match="infinity"):
+        sequence_weights([[0.0, np.inf]])
     with pytest.raises(ValueError, match="non-integer"):
         sequence_weights([[0.5, 1.0]])
     with pytest.raises(ValueError, match="identity"):
