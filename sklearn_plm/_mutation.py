@@ -149,7 +149,7 @@ def mutation_effects(coupling, fields, wild_type, mutants, *, positions=None, al
     effects : ndarray of shape (n_mutants,)
         Float64 ``E(mutant) - E(wild type)``.
     """
-    J = np.asarray(coupling, dtype=np.float64)
+    J = np.asarray(coupling)
     h = np.asarray(fields, dtype=np.float64)
     N, q = h.shape
     if J.shape != (N, N, q, q):
@@ -166,11 +166,17 @@ def mutation_effects(coupling, fields, wild_type, mutants, *, positions=None, al
             raise ValueError(f"positions must hold {N} numbers; got shape {positions.shape}.")
         sites, states = parse_mutants(list(mutants), wt, positions, alphabet)
 
-    Js = 0.5 * (J + J.transpose(1, 0, 3, 2))
+    # symmetrized couplings Js[i, j, a, b] = (J[i, j, a, b] + J[j, i, b, a]) / 2, gathered
+    # where needed rather than built (it would double the model's memory)
+    def js(i, j, a, b):
+        return 0.5 * (J[i, j, a, b].astype(np.float64) + J[j, i, b, a])
+
     idx = np.arange(N)
-    Js[idx, idx] = 0.0
-    # local fields of the wild type: H[i, a] = h[i, a] + sum_j Js[i, j, a, wt_j]
-    H = h + Js[:, idx, :, wt].sum(axis=0)
+    # local fields of the wild type: H[i, a] = h[i, a] + sum_{j != i} Js[i, j, a, wt_j]
+    to_wt = 0.5 * (J[:, idx, :, wt].astype(np.float64) + J[idx, :, wt, :])  # [j, i, a]
+    to_wt[idx, idx] = 0.0
+    H = h + to_wt.sum(axis=0)
+    del to_wt
     used = sites >= 0
     s, a = np.where(used, sites, 0), np.where(used, states, 0)
     old = wt[s]
@@ -182,7 +188,6 @@ def mutation_effects(coupling, fields, wild_type, mutants, *, positions=None, al
         for v in range(u + 1, k):
             both = used[:, u] & used[:, v]
             su, sv, au, av, xu, xv = s[:, u], s[:, v], a[:, u], a[:, v], old[:, u], old[:, v]
-            term = (Js[su, sv, au, av] - Js[su, sv, au, xv] - Js[su, sv, xu, av]
-                    + Js[su, sv, xu, xv])
+            term = js(su, sv, au, av) - js(su, sv, au, xv) - js(su, sv, xu, av) + js(su, sv, xu, xv)
             effects += np.where(both, term, 0.0)
     return effects

@@ -59,6 +59,8 @@ def test_gzip_and_bom(tmp_path):
     np.testing.assert_array_equal(read_alignment(gz)[0], plain)
     with open(gz, "rb") as f:
         np.testing.assert_array_equal(read_alignment(f)[0], plain)
+    np.testing.assert_array_equal(read_alignment(io.BytesIO(gz.read_bytes()))[0], plain)
+    np.testing.assert_array_equal(read_alignment(io.BytesIO(FASTA.encode()))[0], plain)
     bom = tmp_path / "bom.fa"
     bom.write_bytes(b"\xef\xbb\xbf" + FASTA.encode())
     np.testing.assert_array_equal(read_alignment(bom)[0], plain)
