@@ -88,10 +88,11 @@ def read_plmc_params(path, *, return_info=False):
     >>> from sklearn_plm import PottsPseudoLikelihoodMemory, read_plmc_params, write_plmc_params
     >>> X = np.random.default_rng(0).integers(0, 4, size=(50, 5))
     >>> model = PottsPseudoLikelihoodMemory(symmetric=True).fit(X)
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.params")
-    >>> write_plmc_params(model, path, X, alphabet="-ACG")
-    >>> back, info = read_plmc_params(path, return_info=True)
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.params")
+    ...     write_plmc_params(model, path, X, alphabet="-ACG")
+    ...     back, info = read_plmc_params(path, return_info=True)
     >>> info.alphabet, back.coupling_.shape
     ('-ACG', (5, 5, 4, 4))
     >>> bool(np.allclose(back.coupling_, model.coupling_, atol=1e-6))
