@@ -19,6 +19,7 @@ from ._alignment_formats import (
     _AMBIGUOUS_CODE,
     FORMATS,
     AlignmentBuilder,
+    Interleaved,
     _strip_bom,
     fasta_records,
     focus_positions,
@@ -197,15 +198,40 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
         raise ValueError(
             f"gaps='missing' leaves the gap '-' out of the model, but the alphabet "
             f"{alphabet!r} has no '-'; add it or use gaps='state'.")
-    builder = AlignmentBuilder(alphabet, AMBIGUOUS_RESIDUES, focus,
-                               ambiguous_error=ambiguous == "error")
-    with open_lines(path_or_file) as raw_lines:
-        lines = _strip_bom(raw_lines)
-        first = next(lines, b"")
-        fmt = guess_format(path_or_file, first) if format == "auto" else format
-        records = stockholm_records if fmt == "stockholm" else fasta_records
-        for name, seq in records(itertools.chain([first], lines)):
-            builder.add(name, seq)
+    def parse(interleaved):
+        builder = AlignmentBuilder(alphabet, AMBIGUOUS_RESIDUES, focus,
+                                   ambiguous_error=ambiguous == "error")
+        with open_lines(path_or_file) as raw_lines:
+            lines = _strip_bom(raw_lines)
+            first = next(lines, b"")
+            fmt = guess_format(path_or_file, first) if format == "auto" else format
+            lines = itertools.chain([first], lines)
+            records = (stockholm_records(lines, interleaved) if fmt == "stockholm"
+                       else fasta_records(lines))
+            one_block = fmt == "stockholm" and not interleaved
+            for name, seq in records:
+                try:
+                    builder.add(name, seq)
+                except ValueError:
+                    # a piece of a later block, in another order than the first one
+                    if one_block and name.decode("utf-8", errors="replace") in builder.names:
+                        raise Interleaved from None
+                    raise
+        if one_block and len(set(builder.names)) < len(builder.names):
+            raise Interleaved
+        return builder
+
+    # a Stockholm file is first read as one block (nothing kept but the codes); a
+    # second block means reading it again, pieces joined by name
+    start = _rewind_point(path_or_file)
+    try:
+        builder = parse(interleaved=start is None)
+    except Interleaved:
+        builder = None  # read again outside the handler, which holds the first try's frame
+    if builder is None:
+        if start is not True:
+            path_or_file.seek(start)
+        builder = parse(interleaved=True)
     if not builder.names:
         raise ValueError(
             "The alignment holds no sequences (no '>' header found, or an empty "
@@ -248,6 +274,16 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     if return_names:
         return X, out_alphabet, names
     return X, out_alphabet
+
+
+def _rewind_point(path_or_file):
+    """True for a path (it can be opened again), the position of a seekable file, else None."""
+    if not hasattr(path_or_file, "read"):
+        return True
+    try:
+        return path_or_file.tell() if path_or_file.seekable() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _gaps_to_missing(X, alphabet):

@@ -102,36 +102,62 @@ def fasta_records(lines):
         yield name, b"".join(chunks)
 
 
-def stockholm_records(lines):
-    """``(name, raw sequence)`` of the first alignment of a Stockholm file.
+class Interleaved(Exception):
+    """A Stockholm file read in one pass turned out to have several blocks."""
 
-    Blocks may be interleaved: the pieces of a name are joined in order.
-    Mark-up lines (``#=GF``, ``#=GS``, ``#=GR``, ``#=GC``) are skipped.
-    """
-    records, index = [], {}
+
+def _stockholm_lines(lines):
+    """``(name, piece)`` of each sequence line of the first alignment."""
     for lineno, line in enumerate(lines, start=1):
         line = line.strip()
         if not line or line.startswith(b"#"):
             continue
         if line.startswith(b"//"):
-            break
+            return
         parts = line.split(None, 1)
         if len(parts) != 2:
             raise ValueError(
                 f"Line {lineno} of the Stockholm file is not '<name> <aligned sequence>': "
                 f"{line[:60].decode('utf-8', errors='replace')!r}.")
-        name, seq = parts
-        k = index.get(name)
-        if k is None:
-            index[name] = len(records)
-            records.append([name, [seq]])
+        yield parts[0], parts[1]
+
+
+def stockholm_records(lines, interleaved=True):
+    """``(name, raw sequence)`` of the first alignment of a Stockholm file.
+
+    Blocks may be interleaved: the pieces of a name are joined in order.
+    Mark-up lines (``#=GF``, ``#=GS``, ``#=GR``, ``#=GC``) are skipped.
+    With ``interleaved=False`` each line is yielded at once, which keeps
+    nothing, and :class:`Interleaved` is raised when the first name comes
+    back: the caller then reads the file again with ``interleaved=True``.
+    """
+    if not interleaved:
+        # a second block starts with the first name again (the caller also checks
+        # that the names are unique: a reordered block is caught there)
+        first = None
+        for name, seq in _stockholm_lines(lines):
+            if name == first:
+                raise Interleaved
+            first = name if first is None else first
+            yield name, seq
+        return
+    # flat lists, and a list of pieces only for interleaved names: per-record Python
+    # objects would cost more than the sequence itself for short alignments
+    names, seqs, index = [], [], {}
+    for name, seq in _stockholm_lines(lines):
+        k = index.setdefault(name, len(names))
+        if k == len(names):
+            names.append(name)
+            seqs.append(seq)
+        elif isinstance(seqs[k], list):
+            seqs[k].append(seq)
         else:
-            records[k][1].append(seq)
+            seqs[k] = [seqs[k], seq]
     del index
-    for k in range(len(records)):
-        name, chunks = records[k]
-        records[k] = None  # each record is freed once encoded
-        yield name, b"".join(chunks)
+    for k in range(len(names)):
+        seq = seqs[k]
+        seqs[k] = None  # each record is freed once encoded
+        yield names[k], b"".join(seq) if isinstance(seq, list) else seq
 
 
 class AlignmentBuilder:
