@@ -15,7 +15,7 @@ from ._sklearn_compat import Interval, StrOptions
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
-from ._threading import blas_controller
+from ._threading import limit_blas_threads
 from ._version import __version__
 from ._validation import check_no_inf, detect_encoding, from_spins, native_byte_order, to_spins
 
@@ -87,7 +87,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _blas_threads(self):
         """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
         busy machine make small products many times slower."""
-        return blas_controller().limit(limits=self._n_threads(), user_api="blas")
+        return limit_blas_threads(self._n_threads())
 
     def _async_seed(self):
         """Seed of the site orders of asynchronous recall, drawn per call."""

@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._lbfgs import minimize_lbfgs, workspace
-from ._threading import blas_controller
+from ._threading import limit_blas_threads
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
 _MAX_SITE_BLOCKS = 8
@@ -71,7 +71,7 @@ def thread_split(datafit, n_threads):
 
 def _blas_limit(datafit, n_threads):
     """Context capping BLAS at the threads :func:`thread_split` gives it."""
-    return blas_controller().limit(limits=thread_split(datafit, n_threads)[0], user_api="blas")
+    return limit_blas_threads(thread_split(datafit, n_threads)[0])
 
 
 class FitInterrupted(Exception):
