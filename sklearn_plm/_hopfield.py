@@ -6,10 +6,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
+from ._sklearn_compat import _fit_context, Interval, StrOptions
 from . import _rules
 from ._base import BaseIsingMemory
-from ._validation import check_model_memory
+from ._validation import check_model_memory, check_sample_weight
 
 
 class HopfieldMemory(BaseIsingMemory):
@@ -143,7 +143,7 @@ class HopfieldMemory(BaseIsingMemory):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
         check_model_memory(n_features, 3, what="Hopfield network")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         with self._blas_threads():
             J, n_iter = self._learn(S, sample_weight)
         self.coupling_ = np.ascontiguousarray(J, dtype=X.dtype)

@@ -4,12 +4,12 @@ from numbers import Real
 
 import numpy as np
 
-from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
+from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import FIT_ARRAYS, solve
 from ._stochastic import AdamState, adam_step
-from ._validation import check_model_memory, detect_encoding, to_spins
+from ._validation import check_model_memory, check_sample_weight, detect_encoding, to_spins
 
 
 class PseudoLikelihoodMemory(BaseIsingMemory):
@@ -188,6 +188,15 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     def _score_beta(self):
         return self.beta
 
+    def _check_fitted(self, finite=False):
+        super()._check_fitted(finite)
+        state = getattr(self, "_adam", None)
+        if state is not None:
+            if not isinstance(state, AdamState):
+                raise TypeError(f"The Adam state of this {type(self).__name__} is a "
+                                f"{type(state).__name__}, not an AdamState.")
+            state.check(type(self).__name__, self.n_features_in_, finite)
+
     def _initial_coef(self, datafit, sample_weight):
         n = datafit.n_sites
         if self.warm_start and hasattr(self, "coupling_") and self.coupling_.shape[0] == n:
@@ -230,7 +239,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
         check_model_memory(n_features, FIT_ARRAYS, what="pseudo-likelihood fit")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
@@ -300,7 +309,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             check_model_memory(n_features, 5, what="pseudo-likelihood fit")
             self.encoding_ = detect_encoding(X)
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
@@ -312,8 +321,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
                 if self.fit_fields:
                     coef[:, n_features] = self.fields_
             state = AdamState(coef)
-        loss = adam_step(state, datafit, penalty, self.adam_learning_rate, self.symmetric,
-                         n_threads=self._n_threads())
+        state, loss = adam_step(state, datafit, penalty, self.adam_learning_rate,
+                                self.symmetric, n_threads=self._n_threads())
         if self.verbose:
             print(f"[{type(self).__name__}] step {state.t}, mini-batch loss = {loss:.6f}")
         J = state.coef[:, :n_features].copy()

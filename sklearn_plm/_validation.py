@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from ._sklearn_compat import _check_sample_weight
+
 #: Values are read as spins with ``x > 0 -> +1`` and ``x <= 0 -> -1``; NaN is
 #: an unknown spin, stored as 0 so that it adds nothing to any local field.
 SPIN_THRESHOLD = 0.0
@@ -19,6 +21,34 @@ def check_no_inf(X, name="X"):
             f"Input {name} contains infinity. Use NaN for unknown spins and "
             "finite values otherwise (x > 0 is read as +1, x <= 0 as -1)."
         )
+
+
+def check_temperature(temperature):
+    """Raise unless ``temperature`` is a positive, finite real number."""
+    if (isinstance(temperature, (bool, np.bool_)) or not np.isscalar(temperature)
+            or not np.isreal(temperature) or not np.isfinite(temperature) or temperature <= 0):
+        raise ValueError(
+            f"temperature must be a positive finite number, got {temperature!r}. "
+            "Temperatures near 0 approach zero-temperature recall (use transform for it); "
+            "large ones approach uniformly random states.")
+    return float(temperature)
+
+
+def check_sample_weight(sample_weight, X):
+    """float64 sample weights: finite, non-negative, with a positive sum."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight contains NaN or infinity; weights must be finite.")
+    if np.any(sample_weight < 0):
+        bad = sample_weight[sample_weight < 0][0]
+        raise ValueError(
+            f"Negative values in sample_weight (e.g. {bad!r}); weights must be >= 0 "
+            "(0 drops a pattern).")
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight sums to 0, which leaves no pattern to learn from; give some "
+            "patterns a positive weight.")
+    return sample_weight
 
 
 def native_byte_order(X):
