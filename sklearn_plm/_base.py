@@ -20,7 +20,8 @@ from ._state import (
 from ._threading import limit_blas_threads
 from ._version import __version__
 from ._validation import (
-    check_no_inf, check_temperature, detect_encoding, from_spins, native_byte_order, to_spins,
+    MAX_INT32, check_no_inf, check_temperature, detect_encoding, from_spins, native_byte_order,
+    to_spins,
 )
 
 
@@ -50,9 +51,11 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "recall": [StrOptions({"sync", "async"})],
-        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_recall_iter": [Interval(Integral, 1, MAX_INT32, closed="both")],
         "clamp": ["boolean"],
-        "n_jobs": [Integral, None],
+        # n_jobs=0 means no worker at all: refused here, not deep inside joblib
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -146,8 +149,12 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         owner = type(self).__name__
         dtype = None
-        for name, shape in self._fitted_shapes().items():
-            dtype = check_fitted_array(owner, name, getattr(self, name), shape, dtype, finite)
+        shapes = self._fitted_shapes()
+        basis = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in ("n_features_in_", "n_states_") if hasattr(self, name))
+        for name, shape in shapes.items():
+            dtype = check_fitted_array(owner, name, getattr(self, name), shape, dtype, finite,
+                                       basis=basis)
         names = getattr(self, "feature_names_in_", None)
         if names is not None and len(names) != self.n_features_in_:
             raise damaged_state(
@@ -159,7 +166,8 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                            getattr(self, "n_features_in_", None))
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: object.__getstate__ returns the instance's own __dict__
+        state = dict(super().__getstate__())
         state["_sklearn_plm_version"] = __version__
         return state
 

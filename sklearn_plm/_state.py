@@ -58,7 +58,7 @@ def check_count(owner, name, value, low=1):
     return int(value)
 
 
-def check_fitted_array(owner, name, array, shape, dtype=None, finite=False):
+def check_fitted_array(owner, name, array, shape, dtype=None, finite=False, basis=""):
     """A fitted float32/float64 ndarray of ``shape`` (and of ``dtype`` when given).
 
     Returns its dtype, so that the arrays of one model can be checked to agree.
@@ -72,7 +72,9 @@ def check_fitted_array(owner, name, array, shape, dtype=None, finite=False):
     if dtype is not None and array.dtype != dtype:
         raise damaged_state(owner, f"{name} is {array.dtype} but the other arrays are {dtype}")
     if array.shape != tuple(shape):
-        raise damaged_state(owner, f"{name} has shape {array.shape}, expected {tuple(shape)}")
+        basis = f" from {basis}" if basis else ""
+        raise damaged_state(owner, f"{name} has shape {array.shape}, expected "
+                            f"{tuple(shape)}{basis}")
     if finite and not np.all(np.isfinite(array)):
         raise damaged_state(owner, f"{name} contains NaN or infinity")
     return array.dtype

@@ -12,6 +12,8 @@ from ._sklearn_compat import _check_sample_weight
 #: Values are read as spins with ``x > 0 -> +1`` and ``x <= 0 -> -1``; NaN is
 #: an unknown spin, stored as 0 so that it adds nothing to any local field.
 SPIN_THRESHOLD = 0.0
+#: Largest step or sweep count: the compiled kernels count in C ints.
+MAX_INT32 = int(np.iinfo(np.int32).max)
 
 
 def check_no_inf(X, name="X"):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
+from sklearn_plm import HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
 from sklearn_plm._validation import check_model_memory, detect_encoding, to_spins
 
 from conftest import random_patterns
@@ -130,3 +130,57 @@ def test_energy_and_score_samples_match_formulas():
     expected = -sum(np.logaddexp(0, -2 * 0.7 * s[i] * h[i]) for i in range(10) if i != 3)
     np.testing.assert_allclose(est.score_samples(Xm)[0], expected)
     del rng
+
+
+ALL_ESTIMATORS = [PseudoLikelihoodMemory, HopfieldMemory, PottsPseudoLikelihoodMemory]
+
+
+def _data(Est):
+    if Est is PottsPseudoLikelihoodMemory:
+        return np.random.default_rng(0).integers(0, 3, size=(20, 5)).astype(float)
+    return random_patterns(20, 5)
+
+
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
+def test_n_jobs_zero_is_refused_by_validation(Est):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        Est(n_jobs=0).fit(_data(Est))
+    Est(n_jobs=-1).fit(_data(Est))
+
+
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
+def test_counts_beyond_a_c_int_are_refused_by_validation(Est):
+    X = _data(Est)
+    with pytest.raises(ValueError, match="'max_recall_iter' parameter"):
+        Est(max_recall_iter=2**31).fit(X)
+    est = Est(random_state=0).fit(X)
+    for name in ("n_sweeps", "burn_in"):
+        with pytest.raises(ValueError, match=f"'{name}' parameter"):
+            est.sample(1, **{name: 2**31})
+
+
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
+@pytest.mark.parametrize("weights, match", [
+    ([1.0] * 19 + [-1.0], "Negative values in sample_weight"),
+    ([-1.0] * 20, "Negative values in sample_weight"),
+    ([0.0] * 20, "sums to 0|non-zero"),
+    ([1.0] * 19 + [np.nan], "NaN"),
+])
+def test_bad_sample_weight_is_refused(Est, weights, match):
+    with pytest.raises(ValueError, match=match):
+        Est().fit(_data(Est), sample_weight=np.array(weights))
+
+
+def test_bad_sample_weight_is_refused_in_partial_fit():
+    est = PseudoLikelihoodMemory()
+    with pytest.raises(ValueError, match="sums to 0|non-zero"):
+        est.partial_fit(random_patterns(20, 5), sample_weight=np.zeros(20))
+    assert not hasattr(est, "coupling_")
+
+
+@pytest.mark.parametrize("Est", ALL_ESTIMATORS)
+@pytest.mark.parametrize("temperature", [np.inf, np.nan, 0.0, -1.0, "hot", True])
+def test_sample_temperature_must_be_positive_and_finite(Est, temperature):
+    est = Est(random_state=0).fit(_data(Est))
+    with pytest.raises(ValueError, match="temperature must be a positive finite number"):
+        est.sample(2, temperature=temperature)
