@@ -178,3 +178,16 @@ def test_partial_fit_interrupted_at_random_times_stays_consistent():
         except KeyboardInterrupt:
             pass
         _assert_partial_fit_state_consistent(est)
+
+
+def test_ctrl_c_during_a_long_storkey_fit_stops_promptly():
+    # 2000 patterns of 1500 sites: seconds of compiled work in one call before
+    # the rule ran in chunks
+    X = random_patterns(2000, 1500, seed=12)
+    est = HopfieldMemory(rule="storkey").fit(X[:5, :40])
+    before = est.coupling_.copy()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
+        est.fit(X)
+    assert time.perf_counter() - t0 < 1.5
+    assert_array_equal(est.coupling_, before)
