@@ -7,7 +7,7 @@ import numpy as np
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import FIT_ARRAYS, solve
+from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
 from ._stochastic import AdamState, adam_step
 from ._validation import check_model_memory, check_sample_weight, detect_encoding, to_spins
 
@@ -197,6 +197,17 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
                                 f"{type(state).__name__}, not an AdamState.")
             state.check(type(self).__name__, self.n_features_in_, finite)
 
+    def _check_fit_memory(self, n_features):
+        kw = {"symmetric": self.symmetric, "solver": self.solver, "n_jobs": self.n_jobs}
+        hint = ""
+        lean = fit_arrays(n_features, **{**kw, "symmetric": False, "n_jobs": 1})
+        if fit_arrays(n_features, **kw) > 1.2 * lean:
+            change = "symmetric=False and n_jobs=1" if self.symmetric else "n_jobs=1"
+            hint = (f", or fit with {change} (site blocks one at a time: about "
+                    f"{lean * n_features**2 * 8 / 2**30:.1f} GiB)")
+        check_model_memory(n_features, fit_arrays(n_features, **kw),
+                           what="pseudo-likelihood fit", hint=hint)
+
     def _initial_coef(self, datafit, sample_weight):
         n = datafit.n_sites
         if self.warm_start and hasattr(self, "coupling_") and self.coupling_.shape[0] == n:
@@ -238,7 +249,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     def _fit(self, X, sample_weight):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
-        check_model_memory(n_features, FIT_ARRAYS, what="pseudo-likelihood fit")
+        self._check_fit_memory(n_features)
         sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
@@ -306,7 +317,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         X = self._validate_input(X, reset=first)
         n_features = X.shape[1]
         if first:
-            check_model_memory(n_features, 5, what="pseudo-likelihood fit")
+            check_model_memory(n_features, PARTIAL_FIT_ARRAYS, what="partial_fit")
             self.encoding_ = detect_encoding(X)
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
         sample_weight = check_sample_weight(sample_weight, X)

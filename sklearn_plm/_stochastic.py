@@ -24,7 +24,7 @@ class AdamState:
     """
 
     def __init__(self, coef, m=None, v=None, t=0):
-        self.coef = np.array(coef, dtype=np.float64)
+        self.coef = np.asarray(coef, dtype=np.float64)
         self.m = np.zeros_like(self.coef) if m is None else m
         self.v = np.zeros_like(self.coef) if v is None else v
         self.t = t
@@ -56,15 +56,17 @@ def adam_step(state, datafit, penalty, learning_rate, symmetric, n_threads=1):
     """
     fun, _ = _objective(datafit, penalty, 0, datafit.n_sites, n_threads, symmetric)
     loss, grad = fun(state.coef.ravel())
+    # New moments and parameters, with the gradient's buffer as the only
+    # temporary: a step costs 4 parameter-sized arrays besides the old state.
     g = grad.reshape(state.coef.shape)
     t = state.t + 1
     m = state.m * _BETA1
-    m += (1 - _BETA1) * g
+    g *= 1 - _BETA1
+    m += g
     g *= g
-    g *= 1 - _BETA2
+    g *= (1 - _BETA2) / (1 - _BETA1) ** 2
     v = state.v * _BETA2
     v += g
-    # g now holds the step, computed in place to keep one temporary
     np.divide(v, 1 - _BETA2**t, out=g)
     np.sqrt(g, out=g)
     g += _EPS

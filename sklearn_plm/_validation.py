@@ -125,29 +125,51 @@ def available_memory():
         return None
 
 
-def check_model_memory(n_features, n_dense_copies, itemsize=8, what="model"):
-    """Refuse early when ``n_dense_copies`` (n_features, n_features) arrays cannot fit.
+def check_memory(n_bytes, what, detail, hint=""):
+    """Refuse early, with a ValueError, when ``n_bytes`` cannot fit in memory.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Estimated peak of the operation (from measured peaks, see the callers).
+    what : str
+        What is being sized, for the message.
+    detail : str
+        What the estimate counts, for the message.
+    hint : str
+        What the user can change, appended to "Reduce the number of features".
+
+    Returns
+    -------
+    n_bytes : float
+    """
+    avail = available_memory()
+    if avail is not None and n_bytes > 0.8 * avail:
+        raise ValueError(
+            f"The {what} needs about {n_bytes / 2**30:.1f} GiB ({detail}), more than this "
+            f"machine's {avail / 2**30:.1f} GiB allow. Reduce the number of features{hint}."
+        )
+    return n_bytes
+
+
+def check_model_memory(n_features, n_dense_copies, what="model", hint=""):
+    """Refuse early when ``n_dense_copies`` (n_features, n_features) float64 arrays cannot fit.
+
+    The solvers and learning rules work in float64 whatever the data's
+    dtype, so the estimate does not depend on it.
 
     Parameters
     ----------
     n_features : int
         Number of sites.
     n_dense_copies : float
-        How many dense coupling-sized arrays the operation keeps alive
-        (couplings, gradient, optimizer history, ...).
-    itemsize : int
-        Bytes per entry.
+        How many dense coupling-sized float64 arrays the operation has alive
+        at its peak (couplings, gradient, optimizer history, ...).
     what : str
         What is being sized, for the message.
+    hint : str
+        What else the user can change, appended to the message.
     """
-    needed = float(n_features) ** 2 * n_dense_copies * itemsize
-    avail = available_memory()
-    if avail is not None and needed > 0.8 * avail:
-        raise ValueError(
-            f"The {what} for {n_features} features needs about {needed / 2**30:.1f} GiB "
-            f"({n_dense_copies:g} dense {n_features}x{n_features} arrays of "
-            f"{itemsize}-byte floats), more than this machine's "
-            f"{avail / 2**30:.1f} GiB. Reduce the number of features, or fit "
-            "float32 data."
-        )
-    return needed
+    return check_memory(
+        float(n_features) ** 2 * n_dense_copies * 8, f"{what} for {n_features} features",
+        f"{n_dense_copies:.3g} dense {n_features}x{n_features} float64 arrays", hint)

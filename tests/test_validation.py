@@ -184,3 +184,75 @@ def test_sample_temperature_must_be_positive_and_finite(Est, temperature):
     est = Est(random_state=0).fit(_data(Est))
     with pytest.raises(ValueError, match="temperature must be a positive finite number"):
         est.sample(2, temperature=temperature)
+
+
+def _peak_arrays(fit, n_features):
+    """Peak of ``fit()`` traced by tracemalloc, in (N, N) float64 arrays."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fit()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak / (8.0 * n_features**2)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("params", [dict(n_jobs=1), dict(n_jobs=2), dict(symmetric=True),
+                                    dict(solver="gd", max_iter=5)])
+def test_fit_memory_estimate_is_close_above_the_measured_peak(params):
+    from sklearn_plm._solvers import fit_arrays
+
+    n = 400
+    X = random_patterns(40, n, seed=1)
+    params = {"max_iter": 10, **params}
+    measured = _peak_arrays(lambda: PseudoLikelihoodMemory(**params).fit(X), n)
+    estimate = fit_arrays(n, symmetric=params.get("symmetric", False),
+                          solver=params.get("solver", "lbfgs"), n_jobs=params.get("n_jobs"))
+    assert measured <= estimate <= 1.35 * measured
+
+
+def test_partial_fit_memory_estimate_is_close_above_the_measured_peak():
+    from sklearn_plm._solvers import PARTIAL_FIT_ARRAYS
+
+    n = 400
+    X = random_patterns(40, n, seed=1)
+    measured = _peak_arrays(lambda: PseudoLikelihoodMemory().partial_fit(X), n)
+    assert measured <= PARTIAL_FIT_ARRAYS <= 1.35 * measured
+
+
+def _memory(monkeypatch, n_arrays, n_features):
+    """Pretend the machine has room for ``n_arrays`` (N, N) float64 arrays."""
+    import sklearn_plm._validation as validation
+
+    monkeypatch.setattr(validation, "available_memory",
+                        lambda: 8.0 * n_features**2 * n_arrays / 0.8)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_memory_checks_refuse_what_does_not_fit_and_accept_what_does(monkeypatch):
+    n = 100
+    X = random_patterns(30, n, seed=2)
+    # partial_fit peaks near 9 arrays: room for 7 is not enough
+    _memory(monkeypatch, 7, n)
+    with pytest.raises(ValueError, match="partial_fit for 100 features needs"):
+        PseudoLikelihoodMemory().partial_fit(X)
+    # a symmetric fit peaks near 21 arrays: room for 19.5 is not enough, and the
+    # message points to the leaner asymmetric fit
+    _memory(monkeypatch, 19.5, n)
+    with pytest.raises(ValueError, match="symmetric=False and n_jobs=1") as info:
+        PseudoLikelihoodMemory(symmetric=True).fit(X.astype(np.float32))
+    assert "float32" not in str(info.value)
+    # an asymmetric fit with n_jobs=1 has one site block alive at a time
+    _memory(monkeypatch, 10, n)
+    PseudoLikelihoodMemory(n_jobs=1, max_iter=5).fit(X)
+
+
+def test_pseudo_inverse_checks_the_pattern_overlap_matrix(monkeypatch):
+    X = random_patterns(600, 20, seed=3)
+    _memory(monkeypatch, 600**2 / 20**2, 20)  # room for one P x P array
+    with pytest.raises(ValueError, match="600 patterns"):
+        HopfieldMemory(rule="pseudo-inverse").fit(X)
+    HopfieldMemory(rule="hebb").fit(X)
