@@ -12,6 +12,7 @@ results do not depend on the degree of parallelism.
 
 import copy
 import threading
+from concurrent.futures import CancelledError
 import time
 import warnings
 
@@ -181,6 +182,39 @@ def _lbfgs_task(light, names, penalty, coef0, block, kwargs, *arrays):
     return coef, info
 
 
+def _worker_died(exc):
+    # A Dask worker that dies takes the data scattered to it along: its
+    # tasks are then cancelled (distributed's FutureCancelledError is a
+    # concurrent.futures.CancelledError) or, after repeated deaths, KilledWorker.
+    return isinstance(exc, CancelledError) or type(exc).__name__ == "KilledWorker"
+
+
+def _run_blocks(run):
+    """``run()``, once more if a worker of the parallel backend died meanwhile.
+
+    The site blocks are deterministic, so running them again gives the same
+    result; the joblib call scatters the data again to the workers alive.
+    """
+    try:
+        return run()
+    except Exception as exc:
+        if not _worker_died(exc):
+            raise
+        warnings.warn(f"A parallel worker died during the fit ({type(exc).__name__}: "
+                      f"{exc}); running the site blocks again.", RuntimeWarning)
+    try:
+        return run()
+    except Exception as exc:
+        if not _worker_died(exc):
+            raise
+        raise RuntimeError(
+            "A parallel worker died during the fit, twice (the second time "
+            f"{type(exc).__name__}: {exc}). The estimator is unchanged. Check the "
+            "workers' logs and memory limits (a worker killed for using too much memory "
+            "needs fewer features per worker or more memory), then fit again."
+        ) from exc
+
+
 def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     """L-BFGS over all sites: one joint problem if symmetric, else site blocks.
 
@@ -212,10 +246,11 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     # cost 3-50x on small problems.
     try:
         with _blas_limit(datafit, n_threads):
-            results = Parallel(n_jobs=n_jobs, prefer="threads")(
-                delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs, *arrays)
-                for a, b in blocks
-            )
+            results = _run_blocks(
+                lambda: Parallel(n_jobs=n_jobs, prefer="threads")(
+                    delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs,
+                                         *arrays)
+                    for a, b in blocks))
     except BaseException:
         abort.set()
         raise
