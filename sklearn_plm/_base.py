@@ -191,8 +191,10 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self._parameter_constraints, self.get_params(deep=False),
             caller_name=type(self).__name__)
         if any(name in self.__dict__ for name in self._fitted_attributes):
-            for name in self._fitted_shapes() if self.__sklearn_is_fitted__() else ():
-                setattr(self, name, native_contiguous(getattr(self, name)))
+            if self.__sklearn_is_fitted__():
+                # another byte order or memory layout is the same model
+                for name in self._fitted_shapes():
+                    setattr(self, name, native_contiguous(getattr(self, name)))
             self._check_fitted(finite=True)
 
     def __sklearn_tags__(self):

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.metaestimators import available_if
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from . import _rules
@@ -195,6 +196,15 @@ class HopfieldMemory(BaseIsingMemory):
                   f"{self.n_features_in_} features, {self.n_iter_} iterations, "
                   f"time = {time.perf_counter() - t0:.2f}s")
 
+    def _check_incremental(self):
+        if self.rule not in _INCREMENTAL_RULES:
+            raise AttributeError(
+                f"partial_fit is only available for the incremental rules "
+                f"{list(_INCREMENTAL_RULES)}; rule={self.rule!r} needs all patterns at once, "
+                "so use fit.")
+        return True
+
+    @available_if(_check_incremental)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
         """Learn more patterns, continuing from the current couplings.
@@ -204,7 +214,7 @@ class HopfieldMemory(BaseIsingMemory):
         same order (up to the rounding of float32 couplings), so a network
         can learn more patterns than fit in memory at once. The first call
         sets the number of features and the encoding. Other rules need all
-        patterns at once and raise a ValueError.
+        patterns at once: for them the method is not available (AttributeError).
 
         Parameters
         ----------
@@ -236,10 +246,6 @@ class HopfieldMemory(BaseIsingMemory):
             return self._partial_fit(X, sample_weight)
 
     def _partial_fit(self, X, sample_weight):
-        if self.rule not in _INCREMENTAL_RULES:
-            raise ValueError(
-                f"rule={self.rule!r} is not incremental: it needs all patterns at once, so "
-                f"use fit. partial_fit learns with the rules {list(_INCREMENTAL_RULES)}.")
         t0 = time.perf_counter()
         first = not hasattr(self, "coupling_")
         X = self._validate_input(X, reset=first)

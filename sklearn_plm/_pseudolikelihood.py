@@ -319,6 +319,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         if first:
             check_model_memory(n_features, PARTIAL_FIT_ARRAYS, what="partial_fit")
             self.encoding_ = detect_encoding(X)
+        else:
+            self._check_fitted()
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
         sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields

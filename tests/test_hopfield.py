@@ -241,8 +241,11 @@ def test_partial_fit_continues_a_fit(patterns):
 @pytest.mark.parametrize("rule", ["pseudo-inverse", "perceptron"])
 def test_partial_fit_refuses_rules_that_are_not_incremental(rule, patterns):
     est = HopfieldMemory(rule=rule)
-    with pytest.raises(ValueError, match="not incremental"):
+    assert not hasattr(est, "partial_fit")
+    with pytest.raises(AttributeError) as info:
         est.partial_fit(patterns)
+    # the traceback shows why, as for scikit-learn's own available_if methods
+    assert "needs all patterns at once, so use fit" in str(info.value.__cause__)
     assert not hasattr(est, "coupling_")
 
 
