@@ -182,8 +182,9 @@ class HopfieldMemory(BaseIsingMemory):
             check_memory(n_bytes, f"{what} for {n_patterns} patterns",
                          f"{_PSEUDO_INVERSE_PATTERN_ARRAYS} {n_patterns}x{n_patterns} float64 "
                          "arrays for the pattern overlaps and their pseudo-inverse",
-                         hint=', or the number of patterns, or use rule="perceptron" with '
-                         'margin="max", whose memory grows with patterns times features')
+                         advice="Reduce the number of patterns",
+                         hint=', or use rule="perceptron" with margin="max", whose memory '
+                         "grows with patterns times features")
 
     def _set_couplings(self, J, dtype, n_iter=1):
         self.coupling_ = np.ascontiguousarray(J, dtype=dtype)

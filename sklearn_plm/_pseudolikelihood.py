@@ -9,7 +9,9 @@ from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
 from ._stochastic import AdamState, adam_step
-from ._validation import check_model_memory, check_sample_weight, detect_encoding, to_spins
+from ._validation import (
+    check_model_memory, check_sample_weight, detect_encoding, fits_in_memory, to_spins,
+)
 
 
 class PseudoLikelihoodMemory(BaseIsingMemory):
@@ -201,10 +203,11 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         kw = {"symmetric": self.symmetric, "solver": self.solver, "n_jobs": self.n_jobs}
         hint = ""
         lean = fit_arrays(n_features, **{**kw, "symmetric": False, "n_jobs": 1})
-        if fit_arrays(n_features, **kw) > 1.2 * lean:
+        lean_bytes = lean * n_features**2 * 8.0
+        if fit_arrays(n_features, **kw) > 1.2 * lean and fits_in_memory(lean_bytes):
             change = "symmetric=False and n_jobs=1" if self.symmetric else "n_jobs=1"
             hint = (f", or fit with {change} (site blocks one at a time: about "
-                    f"{lean * n_features**2 * 8 / 2**30:.1f} GiB)")
+                    f"{lean_bytes / 2**30:.1f} GiB)")
         check_model_memory(n_features, fit_arrays(n_features, **kw),
                            what="pseudo-likelihood fit", hint=hint)
 

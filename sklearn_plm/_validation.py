@@ -117,6 +117,12 @@ def from_spins(S, encoding, dtype):
     return S
 
 
+def fits_in_memory(n_bytes):
+    """Whether ``n_bytes`` passes :func:`check_memory` on this machine."""
+    avail = available_memory()
+    return avail is None or n_bytes <= 0.8 * avail
+
+
 def available_memory():
     """Physical memory in bytes, or None when the platform does not say."""
     try:
@@ -125,7 +131,7 @@ def available_memory():
         return None
 
 
-def check_memory(n_bytes, what, detail, hint=""):
+def check_memory(n_bytes, what, detail, hint="", advice="Reduce the number of features"):
     """Refuse early, with a ValueError, when ``n_bytes`` cannot fit in memory.
 
     Parameters
@@ -137,17 +143,19 @@ def check_memory(n_bytes, what, detail, hint=""):
     detail : str
         What the estimate counts, for the message.
     hint : str
-        What the user can change, appended to "Reduce the number of features".
+        What else the user can change, appended to ``advice``.
+    advice : str
+        The first thing to change.
 
     Returns
     -------
     n_bytes : float
     """
-    avail = available_memory()
-    if avail is not None and n_bytes > 0.8 * avail:
+    if not fits_in_memory(n_bytes):
+        avail = available_memory()
         raise ValueError(
             f"The {what} needs about {n_bytes / 2**30:.1f} GiB ({detail}), more than this "
-            f"machine's {avail / 2**30:.1f} GiB allow. Reduce the number of features{hint}."
+            f"machine's {avail / 2**30:.1f} GiB allow. {advice}{hint}."
         )
     return n_bytes
 
