@@ -1,7 +1,6 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
-import re
-import warnings
+import inspect
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -11,17 +10,19 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._sklearn_compat import Interval, StrOptions
+from ._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
-from ._threading import blas_controller
+from ._state import (
+    check_count, check_fitted_array, check_saved_version, damaged_state, native_contiguous,
+)
+from ._threading import limit_blas_threads
 from ._version import __version__
-from ._validation import check_no_inf, detect_encoding, from_spins, native_byte_order, to_spins
-
-
-def _version_tuple(version):
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+from ._validation import (
+    MAX_INT32, check_no_inf, check_temperature, detect_encoding, from_spins, native_byte_order,
+    to_spins,
+)
 
 
 # Parameters shared by the pseudo-likelihood estimators (binary and Potts).
@@ -50,9 +51,11 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "recall": [StrOptions({"sync", "async"})],
-        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_recall_iter": [Interval(Integral, 1, MAX_INT32, closed="both")],
         "clamp": ["boolean"],
-        "n_jobs": [Integral, None],
+        # n_jobs=0 means no worker at all: refused here, not deep inside joblib
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -87,7 +90,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _blas_threads(self):
         """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
         busy machine make small products many times slower."""
-        return blas_controller().limit(limits=self._n_threads(), user_api="blas")
+        return limit_blas_threads(self._n_threads())
 
     def _async_seed(self):
         """Seed of the site orders of asynchronous recall, drawn per call."""
@@ -124,21 +127,75 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X)))
 
+    # Attributes that every fitted state has; subclasses name theirs.
+    _fitted_attributes = ("coupling_", "fields_")
+
+    def __sklearn_is_fitted__(self):
+        return all(hasattr(self, name) for name in self._fitted_attributes)
+
+    def _fitted_shapes(self):
+        """Expected shape of each fitted array, from the fitted integers."""
+        raise NotImplementedError
+
+    def _check_fitted(self, finite=False):
+        """Raise unless fitted with attributes that agree with each other.
+
+        NotFittedError when the fitted attributes are missing (all or some),
+        ValueError when their shapes, dtypes or values disagree. Reads only
+        shapes and dtypes, so it is cheap enough to run before every call
+        into the compiled kernels; ``finite=True`` (on load) also scans the
+        arrays for NaN and infinity.
+        """
+        check_is_fitted(self)
+        owner = type(self).__name__
+        dtype = None
+        shapes = self._fitted_shapes()
+        basis = ", ".join(f"{name}={getattr(self, name)!r}"
+                          for name in ("n_features_in_", "n_states_") if hasattr(self, name))
+        for name, shape in shapes.items():
+            dtype = check_fitted_array(owner, name, getattr(self, name), shape, dtype, finite,
+                                       basis=basis)
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) != self.n_features_in_:
+            raise damaged_state(
+                owner, f"feature_names_in_ has {len(names)} names for "
+                f"{self.n_features_in_} features")
+
+    def _n_features(self):
+        return check_count(type(self).__name__, "n_features_in_",
+                           getattr(self, "n_features_in_", None))
+
     def __getstate__(self):
-        state = super().__getstate__()
+        # a copy: object.__getstate__ returns the instance's own __dict__
+        state = dict(super().__getstate__())
         state["_sklearn_plm_version"] = __version__
         return state
 
     def __setstate__(self, state):
+        """Load a pickled or skops state, after checking it.
+
+        A file may be damaged or edited, so the parameters are validated and
+        the fitted arrays checked against each other before any kernel sees
+        them; an inconsistent state raises instead of loading.
+        """
+        state = dict(state)
         saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
-        if _version_tuple(saved) > _version_tuple(__version__):
-            warnings.warn(
-                f"This {type(self).__name__} was saved by sklearn_plm {saved}, newer than "
-                f"the installed {__version__}; it may not work as saved. Upgrade sklearn_plm.",
-                UserWarning,
-            )
-        # Upgrades of states saved by older versions go here, keyed on `saved`.
+        check_saved_version(saved, __version__, type(self).__name__)
+        # Upgrades of states saved by older versions: parameters added since
+        # then take their defaults.
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not param.empty and name not in state:
+                state[name] = param.default
         super().__setstate__(state)
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False),
+            caller_name=type(self).__name__)
+        if any(name in self.__dict__ for name in self._fitted_attributes):
+            if self.__sklearn_is_fitted__():
+                # another byte order or memory layout is the same model
+                for name in self._fitted_shapes():
+                    setattr(self, name, native_contiguous(getattr(self, name)))
+            self._check_fitted(finite=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -162,8 +219,20 @@ class BaseIsingMemory(BaseMemory):
         check_no_inf(X)
         return X
 
+    _fitted_attributes = ("coupling_", "fields_", "encoding_")
+
+    def _fitted_shapes(self):
+        n = self._n_features()
+        return {"coupling_": (n, n), "fields_": (n,)}
+
+    def _check_fitted(self, finite=False):
+        super()._check_fitted(finite)
+        if not (isinstance(self.encoding_, str) and self.encoding_ in ("01", "pm1")):
+            raise damaged_state(type(self).__name__,
+                                f"encoding_ must be '01' or 'pm1', got {self.encoding_!r}")
+
     def _spins_for_inference(self, X):
-        check_is_fitted(self)
+        self._check_fitted()
         X = self._validate_input(X, reset=False)
         return X, to_spins(X, self.coupling_.dtype)
 
@@ -316,9 +385,8 @@ class BaseIsingMemory(BaseMemory):
         >>> samples.shape, bool(np.mean(samples[:, 0] == samples[:, 1]) > 0.9)
         ((500, 3), True)
         """
-        check_is_fitted(self)
-        if not (np.isfinite(temperature) and temperature > 0):
-            raise ValueError(f"temperature must be a positive finite number, got {temperature!r}.")
+        self._check_fitted()
+        check_temperature(temperature)
         random_state = self.random_state if random_state is None else random_state
         S = gibbs_ising(self.coupling_, self.fields_, n_samples,
                         beta=float(self._score_beta) / temperature, n_sweeps=n_sweeps,

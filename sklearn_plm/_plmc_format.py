@@ -14,7 +14,6 @@ import os
 
 import numpy as np
 from sklearn.utils import Bunch
-from sklearn.utils.validation import check_is_fitted
 
 from ._potts import PottsPseudoLikelihoodMemory
 from ._potts_objective import PottsPseudoLikelihood, params_to_coef
@@ -211,7 +210,7 @@ def plmc_objective(model, X, sample_weight=None):
     -------
     objective : float
     """
-    check_is_fitted(model)
+    model._check_fitted()
     codes, w = _codes_and_weights(model, X, sample_weight)
     N, q = model.fields_.shape
     datafit = PottsPseudoLikelihood(q, model.beta, True).initialize(codes, w, np.float64)
@@ -274,7 +273,7 @@ def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
     """
     from .datasets import PROTEIN_ALPHABET
 
-    check_is_fitted(model)
+    model._check_fitted()
     N, q = model.fields_.shape
     codes, w = _codes_and_weights(model, X, sample_weight)
     if alphabet is None:
@@ -344,7 +343,7 @@ def write_plmc_couplings(model, path, *, positions=None, focus_sequence=None, ap
     scores : ndarray of shape (n_sites, n_sites)
         The scores written.
     """
-    check_is_fitted(model)
+    model._check_fitted()
     scores = model.contact_map(apc=apc, gauge=gauge)
     N = scores.shape[0]
     positions = np.arange(1, N + 1) if positions is None else np.asarray(positions)

@@ -6,9 +6,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.validation import check_is_fitted
 
-from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
+from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._objective import L2Penalty, SumPenalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
 from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
@@ -18,7 +17,8 @@ from ._mutation import mutation_effects
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
 from ._solvers import FIT_ARRAYS, solve
-from ._validation import check_model_memory
+from ._state import check_count
+from ._validation import check_model_memory, check_sample_weight, check_temperature
 
 
 def _zero_sum_couplings(J):
@@ -320,8 +320,15 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         codes[known] = values.astype(np.int32)
         return codes, n_states
 
+    _fitted_attributes = ("coupling_", "fields_", "n_states_")
+
+    def _fitted_shapes(self):
+        n = self._n_features()
+        q = check_count(type(self).__name__, "n_states_", self.n_states_)
+        return {"coupling_": (n, n, q, q), "fields_": (n, q)}
+
     def _codes_for_inference(self, X):
-        check_is_fitted(self)
+        self._check_fitted()
         X = self._validate_input(X, reset=False)
         codes, _ = self._codes(X, self.n_states_)
         return X, codes
@@ -389,7 +396,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         codes, q = self._codes(X)
         N = X.shape[1]
         check_model_memory(N * q, FIT_ARRAYS, what="Potts pseudo-likelihood fit")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
         penalty = self._penalty(N, q, float(sample_weight.sum()))
@@ -537,7 +544,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         >>> bool(np.allclose(J.sum(axis=2), 0) and np.allclose(h.sum(axis=1), 0))
         True
         """
-        check_is_fitted(self)
+        self._check_fitted()
         J = self.coupling_.astype(np.float64)
         h = self.fields_.astype(np.float64)
         # terms of J[i, j, a, b] that depend on a only move into h[i, a]; terms
@@ -584,7 +591,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         >>> [int(i) for i in np.unravel_index(np.argmax(scores), scores.shape)]
         [1, 4]
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if gauge not in ("zero-sum", "raw"):
             raise ValueError(f"gauge must be 'zero-sum' or 'raw'; got {gauge!r}.")
         J = self.coupling_.astype(np.float64)
@@ -642,9 +649,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         >>> memory.sample(4).shape
         (4, 5)
         """
-        check_is_fitted(self)
-        if not (isinstance(temperature, Real) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number; got {temperature!r}.")
+        self._check_fitted()
+        check_temperature(temperature)
         rs = self.random_state if random_state is None else random_state
         X = gibbs_potts(self.coupling_, self.fields_, n_samples, beta=self.beta / temperature,
                         n_sweeps=n_sweeps, burn_in=burn_in, n_chains=n_chains,
@@ -699,7 +705,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         >>> effects.shape, float(effects[2])
         ((3,), 0.0)
         """
-        check_is_fitted(self)
+        self._check_fitted()
         return mutation_effects(self.coupling_, self.fields_, wild_type, mutants,
                                 positions=positions, alphabet=alphabet)
 

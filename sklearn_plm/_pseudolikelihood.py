@@ -4,12 +4,14 @@ from numbers import Real
 
 import numpy as np
 
-from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
+from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import FIT_ARRAYS, solve
+from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
 from ._stochastic import AdamState, adam_step
-from ._validation import check_model_memory, detect_encoding, to_spins
+from ._validation import (
+    check_model_memory, check_sample_weight, detect_encoding, fits_in_memory, to_spins,
+)
 
 
 class PseudoLikelihoodMemory(BaseIsingMemory):
@@ -188,6 +190,27 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     def _score_beta(self):
         return self.beta
 
+    def _check_fitted(self, finite=False):
+        super()._check_fitted(finite)
+        state = getattr(self, "_adam", None)
+        if state is not None:
+            if not isinstance(state, AdamState):
+                raise TypeError(f"The Adam state of this {type(self).__name__} is a "
+                                f"{type(state).__name__}, not an AdamState.")
+            state.check(type(self).__name__, self.n_features_in_, finite)
+
+    def _check_fit_memory(self, n_features):
+        kw = {"symmetric": self.symmetric, "solver": self.solver, "n_jobs": self.n_jobs}
+        hint = ""
+        lean = fit_arrays(n_features, **{**kw, "symmetric": False, "n_jobs": 1})
+        lean_bytes = lean * n_features**2 * 8.0
+        if fit_arrays(n_features, **kw) > 1.2 * lean and fits_in_memory(lean_bytes):
+            change = "symmetric=False and n_jobs=1" if self.symmetric else "n_jobs=1"
+            hint = (f", or fit with {change} (site blocks one at a time: about "
+                    f"{lean_bytes / 2**30:.1f} GiB)")
+        check_model_memory(n_features, fit_arrays(n_features, **kw),
+                           what="pseudo-likelihood fit", hint=hint)
+
     def _initial_coef(self, datafit, sample_weight):
         n = datafit.n_sites
         if self.warm_start and hasattr(self, "coupling_") and self.coupling_.shape[0] == n:
@@ -229,8 +252,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     def _fit(self, X, sample_weight):
         X, encoding, S = self._set_encoding_and_spins(X)
         n_features = X.shape[1]
-        check_model_memory(n_features, FIT_ARRAYS, what="pseudo-likelihood fit")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self._check_fit_memory(n_features)
+        sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
@@ -297,10 +320,12 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         X = self._validate_input(X, reset=first)
         n_features = X.shape[1]
         if first:
-            check_model_memory(n_features, 5, what="pseudo-likelihood fit")
+            check_model_memory(n_features, PARTIAL_FIT_ARRAYS, what="partial_fit")
             self.encoding_ = detect_encoding(X)
+        else:
+            self._check_fitted()
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X)
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
@@ -312,8 +337,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
                 if self.fit_fields:
                     coef[:, n_features] = self.fields_
             state = AdamState(coef)
-        loss = adam_step(state, datafit, penalty, self.adam_learning_rate, self.symmetric,
-                         n_threads=self._n_threads())
+        state, loss = adam_step(state, datafit, penalty, self.adam_learning_rate,
+                                self.symmetric, n_threads=self._n_threads())
         if self.verbose:
             print(f"[{type(self).__name__}] step {state.t}, mini-batch loss = {loss:.6f}")
         J = state.coef[:, :n_features].copy()

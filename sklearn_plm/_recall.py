@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 from ._dynamics import async_recall, sync_step
-from ._threading import blas_controller
+from ._threading import limit_blas_threads
 
 RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
 RecallResult.__doc__ = """Result of the ``complete`` method of the memory estimators.
@@ -158,7 +158,7 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
     """
     edges = np.linspace(0, S.shape[0], n_parts + 1).round().astype(int)
     abort = threading.Event()
-    with blas_controller().limit(limits=1, user_api="blas"), \
+    with limit_blas_threads(1), \
             ThreadPoolExecutor(max_workers=n_parts) as pool:
         futures = [pool.submit(_recall_rows, S[a:z], free[a:z], JT, b, method, max_iter,
                                seed, abort) for a, z in zip(edges[:-1], edges[1:])]

@@ -10,6 +10,9 @@ from ._rules_fast import storkey_fit
 
 # Below this many sites a Storkey step is too short to pay for waking threads.
 _STORKEY_MIN_SITES_PER_THREAD = 128
+# Coupling updates per call into the Storkey kernel (~0.05 s on one core):
+# Python sees Ctrl-C between calls, so a long fit answers it this fast.
+_STORKEY_CHUNK_UPDATES = 2**24
 
 
 def hebb(S, sample_weight=None):
@@ -57,18 +60,20 @@ def _integer_repeats(sample_weight, n_samples):
     return w.astype(np.int64)
 
 
-def storkey(S, sample_weight=None, n_threads=1):
+def storkey(S, sample_weight=None, n_threads=1, coupling=None):
     """Storkey's (1997) incremental rule, one pattern after another in row order.
 
     For each pattern ``xi``, with ``h_ij = sum_{k != i, j} w_ik xi_k``::
 
         w_ij += (xi_i xi_j - xi_i h_ji - h_ij xi_j) / N     (i != j)
 
-    starting from ``W = 0``. The result depends on the order of the rows. A
-    pattern with integer weight ``k`` is applied ``k`` times in a row, so
-    integer weights are the same as repeating rows in place; weight 0 skips
-    the pattern, and non-integer weights are refused. Each pattern costs
-    ``O(N^2)`` memory-bound work in a compiled loop (threads over rows).
+    starting from ``W = 0`` (or from ``coupling``, to continue a previous
+    run: the rule is incremental). The result depends on the order of the
+    rows. A pattern with integer weight ``k`` is applied ``k`` times in a
+    row, so integer weights are the same as repeating rows in place; weight
+    0 skips the pattern, and non-integer weights are refused. Each pattern
+    costs ``O(N^2)`` memory-bound work in a compiled loop (threads over
+    rows), run in chunks of patterns so that Ctrl-C stops it promptly.
 
     Parameters
     ----------
@@ -78,6 +83,9 @@ def storkey(S, sample_weight=None, n_threads=1):
         Non-negative integer repeat counts.
     n_threads : int, default=1
         OpenMP threads for the per-pattern work.
+    coupling : ndarray of shape (n_features, n_features), default=None
+        Symmetric couplings with zero diagonal to continue from (not
+        modified); None starts from zeros.
 
     Returns
     -------
@@ -101,9 +109,19 @@ def storkey(S, sample_weight=None, n_threads=1):
     repeats = _integer_repeats(sample_weight, n_samples)
     n_threads = int(max(1, min(n_threads, n_features // _STORKEY_MIN_SITES_PER_THREAD)))
     order = np.repeat(np.arange(n_samples, dtype=np.intp), repeats)
-    J = np.zeros((n_features, n_features), dtype=np.float64)
+    if coupling is None:
+        J = np.zeros((n_features, n_features), dtype=np.float64)
+    else:
+        J = np.array(coupling, dtype=np.float64, order="C")  # a copy: the input stays
+        if J.shape != (n_features, n_features):
+            raise ValueError(f"coupling must have shape ({n_features}, {n_features}) to "
+                             f"match S; got {J.shape}.")
     h = np.empty((2, n_features), dtype=np.float64)
-    storkey_fit(S, order, J, h, n_threads)
+    chunk = max(1, _STORKEY_CHUNK_UPDATES // max(1, n_features * n_features))
+    for start in range(0, order.size, chunk):
+        n_apply = min(chunk, order.size - start)
+        # one pattern of look-ahead: its field is left in h[0] for the next chunk
+        storkey_fit(S, order[start:start + n_apply + 1], J, h, n_apply, start > 0, n_threads)
     return J
 
 

@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 
 from ._sklearn_compat import Interval, validate_params
 from ._sampling_fast import gibbs_ising_chains, gibbs_potts_chains
+from ._validation import MAX_INT32
 
 
 def _chain_setup(n_samples, n_chains, random_state):
@@ -38,8 +39,8 @@ def _check_finite(name, a):
 _COMMON_CONSTRAINTS = {
     "n_samples": [Interval(Integral, 1, None, closed="left")],
     "beta": [Interval(Real, 0, None, closed="left")],
-    "n_sweeps": [Interval(Integral, 1, None, closed="left")],
-    "burn_in": [Interval(Integral, 0, None, closed="left")],
+    "n_sweeps": [Interval(Integral, 1, MAX_INT32, closed="both")],
+    "burn_in": [Interval(Integral, 0, MAX_INT32, closed="both")],
     "n_chains": [Interval(Integral, 1, None, closed="left"), None],
     "random_state": ["random_state"],
     "n_threads": [Interval(Integral, 1, None, closed="left")],

@@ -6,7 +6,10 @@ other module imports them from here, so that a move is a one-file fix.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import (
+    Interval, StrOptions, validate_parameter_constraints, validate_params,
+)
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context", "validate_params"]
+__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context",
+           "validate_parameter_constraints", "validate_params"]

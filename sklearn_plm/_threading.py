@@ -1,7 +1,24 @@
-"""One cached controller of the BLAS thread pools, shared by the estimators and recall."""
+"""BLAS thread limits shared by the estimators, the solvers and recall.
+
+BLAS thread pools are process-wide, so two threads that each enter and leave
+their own ``threadpoolctl`` limit restore each other's values out of order:
+with 8 threads fitting at once, the last one out could leave BLAS at 1
+thread for the rest of the process. :func:`limit_blas_threads` keeps one
+record of the limits alive in this process instead: the first context to
+enter saves the original thread counts, every context sets the smallest
+limit still alive, and the last one to leave restores the originals.
+
+Since threadpoolctl 3.6 only one thread at a time may change OpenBLAS's
+process-wide pool (the others' calls are silently ignored); the contexts
+here change it under their own lock, so each change takes that control and
+hands it back.
+"""
 
 import functools
+import threading
+from contextlib import contextmanager
 
+import threadpoolctl
 from threadpoolctl import ThreadpoolController
 
 
@@ -9,3 +26,62 @@ from threadpoolctl import ThreadpoolController
 def blas_controller():
     # Inspecting the loaded libraries costs ~3 ms; do it once, not per call.
     return ThreadpoolController()
+
+
+def _release_openblas_control():
+    clear = getattr(getattr(threadpoolctl, "OpenBLASController", None),
+                    "clear_controlling_thread", None)
+    if clear is not None:
+        clear(force=True)
+
+
+class _SharedBlasLimit:
+    """Reference-counted BLAS limit of the contexts alive in this process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._limits = []  # one entry per context alive
+        self._original = None  # the limiter that saved the thread counts before the first
+
+    def _apply(self):
+        _release_openblas_control()
+        try:
+            if not self._limits:
+                self._original.restore_original_limits()
+                self._original = None
+                return
+            limiter = blas_controller().limit(limits=min(self._limits), user_api="blas")
+            if self._original is None:
+                self._original = limiter
+        finally:
+            _release_openblas_control()
+
+    @contextmanager
+    def limit(self, n_threads):
+        with self._lock:
+            self._limits.append(max(1, int(n_threads)))
+            self._apply()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._limits.remove(max(1, int(n_threads)))
+                self._apply()
+
+
+_SHARED_LIMIT = _SharedBlasLimit()
+
+
+def limit_blas_threads(n_threads):
+    """Context capping BLAS at ``n_threads`` threads, safe to enter from any thread.
+
+    While several contexts are alive, the smallest of their limits applies;
+    leaving the last one restores the thread counts from before the first.
+
+    Examples
+    --------
+    >>> from sklearn_plm._threading import limit_blas_threads
+    >>> with limit_blas_threads(1):
+    ...     pass
+    """
+    return _SHARED_LIMIT.limit(n_threads)

@@ -7,9 +7,13 @@ import os
 
 import numpy as np
 
+from ._sklearn_compat import _check_sample_weight
+
 #: Values are read as spins with ``x > 0 -> +1`` and ``x <= 0 -> -1``; NaN is
 #: an unknown spin, stored as 0 so that it adds nothing to any local field.
 SPIN_THRESHOLD = 0.0
+#: Largest step or sweep count: the compiled kernels count in C ints.
+MAX_INT32 = int(np.iinfo(np.int32).max)
 
 
 def check_no_inf(X, name="X"):
@@ -19,6 +23,34 @@ def check_no_inf(X, name="X"):
             f"Input {name} contains infinity. Use NaN for unknown spins and "
             "finite values otherwise (x > 0 is read as +1, x <= 0 as -1)."
         )
+
+
+def check_temperature(temperature):
+    """Raise unless ``temperature`` is a positive, finite real number."""
+    if (isinstance(temperature, (bool, np.bool_)) or not np.isscalar(temperature)
+            or not np.isreal(temperature) or not np.isfinite(temperature) or temperature <= 0):
+        raise ValueError(
+            f"temperature must be a positive finite number, got {temperature!r}. "
+            "Temperatures near 0 approach zero-temperature recall (use transform for it); "
+            "large ones approach uniformly random states.")
+    return float(temperature)
+
+
+def check_sample_weight(sample_weight, X):
+    """float64 sample weights: finite, non-negative, with a positive sum."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight contains NaN or infinity; weights must be finite.")
+    if np.any(sample_weight < 0):
+        bad = sample_weight[sample_weight < 0][0]
+        raise ValueError(
+            f"Negative values in sample_weight (e.g. {bad!r}); weights must be >= 0 "
+            "(0 drops a pattern).")
+    if not np.any(sample_weight > 0):
+        raise ValueError(
+            "sample_weight sums to 0, which leaves no pattern to learn from; give some "
+            "patterns a positive weight.")
+    return sample_weight
 
 
 def native_byte_order(X):
@@ -85,6 +117,12 @@ def from_spins(S, encoding, dtype):
     return S
 
 
+def fits_in_memory(n_bytes):
+    """Whether ``n_bytes`` passes :func:`check_memory` on this machine."""
+    avail = available_memory()
+    return avail is None or n_bytes <= 0.8 * avail
+
+
 def available_memory():
     """Physical memory in bytes, or None when the platform does not say."""
     try:
@@ -93,29 +131,53 @@ def available_memory():
         return None
 
 
-def check_model_memory(n_features, n_dense_copies, itemsize=8, what="model"):
-    """Refuse early when ``n_dense_copies`` (n_features, n_features) arrays cannot fit.
+def check_memory(n_bytes, what, detail, hint="", advice="Reduce the number of features"):
+    """Refuse early, with a ValueError, when ``n_bytes`` cannot fit in memory.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Estimated peak of the operation (from measured peaks, see the callers).
+    what : str
+        What is being sized, for the message.
+    detail : str
+        What the estimate counts, for the message.
+    hint : str
+        What else the user can change, appended to ``advice``.
+    advice : str
+        The first thing to change.
+
+    Returns
+    -------
+    n_bytes : float
+    """
+    if not fits_in_memory(n_bytes):
+        avail = available_memory()
+        raise ValueError(
+            f"The {what} needs about {n_bytes / 2**30:.1f} GiB ({detail}), more than this "
+            f"machine's {avail / 2**30:.1f} GiB allow. {advice}{hint}."
+        )
+    return n_bytes
+
+
+def check_model_memory(n_features, n_dense_copies, what="model", hint=""):
+    """Refuse early when ``n_dense_copies`` (n_features, n_features) float64 arrays cannot fit.
+
+    The solvers and learning rules work in float64 whatever the data's
+    dtype, so the estimate does not depend on it.
 
     Parameters
     ----------
     n_features : int
         Number of sites.
     n_dense_copies : float
-        How many dense coupling-sized arrays the operation keeps alive
-        (couplings, gradient, optimizer history, ...).
-    itemsize : int
-        Bytes per entry.
+        How many dense coupling-sized float64 arrays the operation has alive
+        at its peak (couplings, gradient, optimizer history, ...).
     what : str
         What is being sized, for the message.
+    hint : str
+        What else the user can change, appended to the message.
     """
-    needed = float(n_features) ** 2 * n_dense_copies * itemsize
-    avail = available_memory()
-    if avail is not None and needed > 0.8 * avail:
-        raise ValueError(
-            f"The {what} for {n_features} features needs about {needed / 2**30:.1f} GiB "
-            f"({n_dense_copies:g} dense {n_features}x{n_features} arrays of "
-            f"{itemsize}-byte floats), more than this machine's "
-            f"{avail / 2**30:.1f} GiB. Reduce the number of features, or fit "
-            "float32 data."
-        )
-    return needed
+    return check_memory(
+        float(n_features) ** 2 * n_dense_copies * 8, f"{what} for {n_features} features",
+        f"{n_dense_copies:.3g} dense {n_features}x{n_features} float64 arrays", hint)

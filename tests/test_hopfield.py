@@ -211,3 +211,58 @@ def test_n_iter(patterns):
     stab = _rules.stabilities
     assert stab(gardner.coupling_, X).min() > 0.7
     assert stab(maximal.coupling_, X).min() > stab(gardner.coupling_, X).min()
+
+
+@pytest.mark.parametrize("rule", ["hebb", "storkey"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_partial_fit_over_chunks_equals_fit(rule, dtype, patterns):
+    X = patterns.astype(dtype)
+    weights = np.arange(len(X)) % 3  # integer weights, so Storkey accepts them
+    whole = HopfieldMemory(rule=rule).fit(X, sample_weight=weights)
+    streamed = HopfieldMemory(rule=rule)
+    for rows in np.array_split(np.arange(len(X)), 4):
+        streamed.partial_fit(X[rows], sample_weight=weights[rows])
+    assert streamed.coupling_.dtype == dtype
+    if rule == "storkey" and dtype == np.float64:
+        assert_array_equal(streamed.coupling_, whole.coupling_)  # same arithmetic
+    else:
+        assert_allclose(streamed.coupling_, whole.coupling_,
+                        rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    assert streamed.encoding_ == whole.encoding_
+    assert_array_equal(streamed.transform(X), whole.transform(X))
+
+
+def test_partial_fit_continues_a_fit(patterns):
+    a, b = patterns[: len(patterns) // 2], patterns[len(patterns) // 2:]
+    est = HopfieldMemory(rule="storkey").fit(a).partial_fit(b)
+    assert_array_equal(est.coupling_, HopfieldMemory(rule="storkey").fit(patterns).coupling_)
+
+
+@pytest.mark.parametrize("rule", ["pseudo-inverse", "perceptron"])
+def test_partial_fit_refuses_rules_that_are_not_incremental(rule, patterns):
+    est = HopfieldMemory(rule=rule)
+    assert not hasattr(est, "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        est.partial_fit(patterns)
+    # the traceback shows why, as for scikit-learn's own available_if methods
+    assert "needs all patterns at once, so use fit" in str(info.value.__cause__)
+    assert not hasattr(est, "coupling_")
+
+
+def test_partial_fit_checks_features_and_is_all_or_nothing(patterns):
+    est = HopfieldMemory(rule="hebb").partial_fit(patterns)
+    before = est.coupling_.copy()
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(patterns[:, :-1])
+    with pytest.raises(ValueError, match="Negative"):
+        est.partial_fit(patterns, sample_weight=-np.ones(len(patterns)))
+    assert_array_equal(est.coupling_, before)
+
+
+def test_verbose_prints_one_line_per_call(patterns, capsys):
+    HopfieldMemory(rule="storkey", verbose=1).fit(patterns).partial_fit(patterns[:3])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert f"{len(patterns)} patterns" in lines[0] and "3 patterns" in lines[1]
+    HopfieldMemory(rule="storkey").fit(patterns)
+    assert capsys.readouterr().out == ""

@@ -56,3 +56,78 @@ def test_skops_round_trip(tmp_path):
     sio.dump(est, path)
     loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     assert_array_equal(loaded.transform(X), est.transform(X))
+
+
+def test_tampered_model_files_are_refused_in_a_subprocess():
+    # A kernel fed an inconsistent state could crash the interpreter, so the
+    # fuzz runs in its own process; a crash or a hang fails this test.
+    import subprocess
+    import sys
+
+    here = Path(__file__).parent
+    code = ("import faulthandler, sys; faulthandler.dump_traceback_later(150, exit=True); "
+            f"sys.path[:0] = [{str(here)!r}, {str(Path(sklearn_plm.__file__).parents[1])!r}]; "
+            "import _tampered_states; sys.exit(min(_tampered_states.main(), 100))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    n_files = int(proc.stderr.split(" tampered files")[0].split()[-1])
+    assert n_files > 500
+
+
+@pytest.mark.parametrize("version", [None, "", "garbage", 3])
+def test_forged_version_warns(version):
+    est = PseudoLikelihoodMemory().fit(np.sign(np.random.default_rng(0).normal(size=(5, 4))))
+    state = {**est.__getstate__(), "_sklearn_plm_version": version}
+    clone = PseudoLikelihoodMemory.__new__(PseudoLikelihoodMemory)
+    with pytest.warns(UserWarning, match="not a version"):
+        clone.__setstate__(state)
+    assert_array_equal(clone.coupling_, est.coupling_)
+
+
+@pytest.mark.parametrize("missing", ["encoding_", "fields_", "coupling_"])
+def test_state_without_a_fitted_attribute_is_not_fitted(missing):
+    from sklearn.exceptions import NotFittedError
+
+    X = np.random.default_rng(0).choice([-1.0, 1.0], size=(15, 6))
+    est = HopfieldMemory().fit(X)
+    state = est.__getstate__()
+    del state[missing]
+    clone = HopfieldMemory.__new__(HopfieldMemory)
+    with pytest.raises(NotFittedError):
+        clone.__setstate__(state)
+    # the same attribute deleted from a live estimator
+    delattr(est, missing)
+    with pytest.raises(NotFittedError):
+        est.transform(X)
+
+
+def test_potts_state_whose_n_states_disagrees_is_refused():
+    from sklearn_plm import PottsPseudoLikelihoodMemory
+
+    X = np.random.default_rng(0).integers(0, 3, size=(20, 5)).astype(float)
+    est = PottsPseudoLikelihoodMemory().fit(X)
+    for name, value in [("n_states_", 5), ("n_features_in_", 7)]:
+        clone = pickle.loads(pickle.dumps(est))
+        clone.__dict__[name] = value  # edited as in a tampered file
+        with pytest.raises(ValueError, match=name):
+            pickle.loads(pickle.dumps(clone))
+        # and a live estimator edited in place refuses before any kernel runs
+        with pytest.raises(ValueError, match=name):
+            clone.score_samples(X)
+
+
+def test_saved_parameters_are_validated_on_load():
+    est = PseudoLikelihoodMemory().fit(np.sign(np.random.default_rng(0).normal(size=(5, 4))))
+    est.max_recall_iter = -3
+    with pytest.raises(ValueError, match="max_recall_iter"):
+        pickle.loads(pickle.dumps(est))
+
+
+def test_parameters_added_later_take_their_defaults_on_load():
+    est = HopfieldMemory().fit(np.sign(np.random.default_rng(0).normal(size=(5, 4))))
+    state = est.__getstate__()
+    del state["clamp"]  # as if saved before the parameter existed
+    clone = HopfieldMemory.__new__(HopfieldMemory)
+    clone.__setstate__(state)
+    assert clone.clamp is False

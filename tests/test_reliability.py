@@ -129,3 +129,65 @@ def test_same_random_state_bit_identical_couplings_for_n_jobs_symmetric_and_gd()
         a = PseudoLikelihoodMemory(n_jobs=1, **kw).fit(X).coupling_
         b = PseudoLikelihoodMemory(n_jobs=2, **kw).fit(X).coupling_
         assert_array_equal(a, b)
+
+
+def _assert_partial_fit_state_consistent(est):
+    state = est._adam
+    n = est.n_features_in_
+    assert est.n_iter_ == state.t
+    J = state.coef[:, :n].copy()
+    np.fill_diagonal(J, 0.0)
+    assert_array_equal(est.coupling_, J.astype(est.coupling_.dtype))
+
+
+def test_partial_fit_failing_after_the_step_leaves_the_previous_state(monkeypatch):
+    import copy
+
+    X = random_patterns(60, 20, seed=10)
+    est = PseudoLikelihoodMemory(verbose=1)
+    monkeypatch.setattr("builtins.print", lambda *a, **k: None)
+    est.partial_fit(X[:30])
+    before = copy.deepcopy(est.__dict__)
+
+    def fail(*args, **kwargs):  # the verbose line comes right after the Adam step
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builtins.print", fail)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X[30:])
+    monkeypatch.setattr("builtins.print", lambda *a, **k: None)
+    assert est.n_iter_ == before["n_iter_"] == est._adam.t == 1
+    for name in ("coef", "m", "v"):
+        assert_array_equal(getattr(est._adam, name), getattr(before["_adam"], name))
+    assert_array_equal(est.coupling_, before["coupling_"])
+    # resuming gives exactly what an uninterrupted stream gives
+    est.partial_fit(X[30:])
+    reference = PseudoLikelihoodMemory().partial_fit(X[:30]).partial_fit(X[30:])
+    assert_array_equal(est.coupling_, reference.coupling_)
+
+
+def test_partial_fit_interrupted_at_random_times_stays_consistent():
+    X = random_patterns(200, 300, seed=11)
+    est = PseudoLikelihoodMemory(symmetric=True).partial_fit(X[:50])
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        try:
+            with _interrupt_after(rng.uniform(0.0, 0.05)):
+                est.partial_fit(X[50:])
+                time.sleep(0.2)  # a late interrupt lands here, not in the checks
+        except KeyboardInterrupt:
+            pass
+        _assert_partial_fit_state_consistent(est)
+
+
+def test_ctrl_c_during_a_long_storkey_fit_stops_promptly():
+    # 2000 patterns of 1500 sites: seconds of compiled work in one call before
+    # the rule ran in chunks
+    X = random_patterns(2000, 1500, seed=12)
+    est = HopfieldMemory(rule="storkey").fit(X[:5, :40])
+    before = est.coupling_.copy()
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
+        est.fit(X)
+    assert time.perf_counter() - t0 < 1.5
+    assert_array_equal(est.coupling_, before)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from sklearn_plm import _rules
 from sklearn_plm._rules import hebb, perceptron, pseudo_inverse, stabilities, storkey
 
 
@@ -264,3 +265,14 @@ def test_max_stability_does_not_converge_above_capacity():
     J, n_iter, converged = perceptron(S, margin="max", max_iter=200)
     assert not converged and n_iter == 200
     assert np.isfinite(J).all()
+
+
+def test_storkey_in_chunks_is_bit_identical_to_one_pass(monkeypatch):
+    S = np.random.default_rng(3).choice([-1.0, 1.0], size=(25, 40))
+    S[2, :5] = 0.0  # unknown spins
+    one_pass = _rules.storkey(S)
+    monkeypatch.setattr(_rules, "_STORKEY_CHUNK_UPDATES", 3 * 40 * 40)  # chunks of 3
+    assert_array_equal(_rules.storkey(S), one_pass)
+    # and continuing from the couplings after a prefix gives the same
+    half = _rules.storkey(S[:11])
+    assert_array_equal(_rules.storkey(S[11:], coupling=half), one_pass)
