@@ -108,7 +108,7 @@ def ising_marginals(S, free, J, b, beta, method, *, max_iter=100, burn_in=50, n_
         n_iter, converged = _mean_field(M, free, lambda m: m @ JT + b,
                                         lambda h: np.tanh(beta * h), max_iter)
         return (M + 1.0) / 2.0, n_iter, converged
-    state = np.ascontiguousarray(S)
+    state = np.array(S, dtype=np.float64, order="C")  # the chains run in place
     free_u8 = np.ascontiguousarray(free, dtype=np.uint8)
     rng = start_chains(np.uint64(seed), S.shape[0])
     random_spins(state, free_u8, rng)
