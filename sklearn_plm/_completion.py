@@ -108,14 +108,38 @@ def ising_marginals(S, free, J, b, beta, method, *, max_iter=100, burn_in=50, n_
         n_iter, converged = _mean_field(M, free, lambda m: m @ JT + b,
                                         lambda h: np.tanh(beta * h), max_iter)
         return (M + 1.0) / 2.0, n_iter, converged
-    state = np.array(S, dtype=np.float64, order="C")  # the chains run in place
-    free_u8 = np.ascontiguousarray(free, dtype=np.uint8)
-    rng = start_chains(np.uint64(seed), S.shape[0])
-    random_spins(state, free_u8, rng)
-    proba = _run_chain(ising_sweeps, state, free_u8, (J, b), beta, burn_in, n_sweeps, rng,
-                       S.shape[1] ** 2, n_threads)
+    state, free_u8, rng = _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seed, n_threads)
+    proba = _average_conditionals(ising_sweeps, state, free_u8, (J, b), beta, n_sweeps, rng,
+                                  S.shape[1] ** 2, n_threads)
     P = np.where(free, proba, (S > 0).astype(np.float64))
     return P, *_gibbs_counts(S.shape[0], burn_in, n_sweeps)
+
+
+def ising_samples(S, free, J, b, beta, n_draws, *, burn_in=50, seed=0, n_threads=1):
+    """``n_draws`` states per row from clamped Gibbs chains (multiple imputation).
+
+    Draw ``k`` of every row comes from its own chain seeded by ``seed + k``,
+    after ``burn_in`` sweeps. Returns an array of shape
+    ``(n_samples * n_draws, n_sites)`` in {-1, +1}; the draws of a row are
+    consecutive.
+    """
+    S = np.repeat(np.asarray(S, dtype=np.float64), n_draws, axis=0)
+    free = np.repeat(free, n_draws, axis=0)
+    seeds = np.uint64(seed) + np.tile(np.arange(n_draws, dtype=np.uint64), len(S) // n_draws)
+    J = np.ascontiguousarray(J, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    return _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seeds, n_threads)[0]
+
+
+def _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seed, n_threads):
+    """One chain per row from a random start at the free sites, after ``burn_in`` sweeps."""
+    state = np.array(S, dtype=np.float64, order="C")  # the chains run in place
+    free_u8 = np.ascontiguousarray(free, dtype=np.uint8)
+    rng = start_chains(seed, S.shape[0])
+    random_spins(state, free_u8, rng)
+    run_sweeps(ising_sweeps, state, free_u8, (J, b), float(beta), int(burn_in), rng,
+               np.empty((0, 0)), S.shape[1] ** 2, n_threads)
+    return state, free_u8, rng
 
 
 def potts_marginals(codes, free, J, h, beta, method, *, max_iter=100, burn_in=50,
@@ -171,19 +195,19 @@ def potts_marginals(codes, free, J, h, beta, method, *, max_iter=100, burn_in=50
         raise ValueError("Gibbs completion needs every unknown entry to be free.")
     rng = start_chains(np.uint64(seed), n_samples)
     random_codes(state, free_u8, rng, q)
-    proba = _run_chain(potts_sweeps, state, free_u8, (W, h64), beta, burn_in, n_sweeps, rng,
-                       N * N * q, n_threads)
+    run_sweeps(potts_sweeps, state, free_u8, (W, h64), float(beta), int(burn_in), rng,
+               np.empty((0, 0, 0)), N * N * q, n_threads)
+    proba = _average_conditionals(potts_sweeps, state, free_u8, (W, h64), beta, n_sweeps, rng,
+                                  N * N * q, n_threads)
     P = np.where(free_u8.astype(bool)[..., None], proba, onehot)
     return P, *_gibbs_counts(n_samples, burn_in, n_sweeps)
 
 
-def _run_chain(kernel, state, free_u8, params, beta, burn_in, n_sweeps, rng, cost, n_threads):
-    """Burn in, then average the conditionals over ``n_sweeps`` sweeps."""
-    empty = np.empty((0,) * (state.ndim + (kernel is potts_sweeps)))
-    run_sweeps(kernel, state, free_u8, params, float(beta), int(burn_in), rng, empty, cost,
-               n_threads)
-    shape = state.shape + ((params[1].shape[1],) if kernel is potts_sweeps else ())
-    proba = np.zeros(shape)
+def _average_conditionals(kernel, state, free_u8, params, beta, n_sweeps, rng, cost,
+                          n_threads):
+    """Mean over ``n_sweeps`` sweeps of the conditionals each update drew from."""
+    q = (params[1].shape[1],) if kernel is potts_sweeps else ()
+    proba = np.zeros(state.shape + q)
     run_sweeps(kernel, state, free_u8, params, float(beta), int(n_sweeps), rng, proba, cost,
                n_threads)
     proba /= n_sweeps

@@ -174,3 +174,15 @@ def test_gibbs_params_are_validated():
         PseudoLikelihoodMemory(recall="gibbs", n_sweeps=0).fit(X)
     with pytest.raises(ValueError, match="clamp"):
         PseudoLikelihoodMemory(clamp="yes").fit(X)
+
+
+def test_clamped_samples_keep_held_entries_and_follow_the_marginals():
+    from sklearn_plm._completion import ising_samples
+
+    J, b = _symmetric_ising(6, strength=0.5, seed=4)
+    S = np.array([[1.0, 0, 0, -1, 0, 0]])
+    draws = ising_samples(S, S == 0, J, b, 1.0, 4000, burn_in=30, seed=2)
+    assert draws.shape == (4000, 6) and set(np.unique(draws)) == {-1.0, 1.0}
+    assert np.all(draws[:, 0] == 1) and np.all(draws[:, 3] == -1)
+    assert_allclose(np.mean(draws > 0, axis=0), _exact_ising_marginals(J, b, 1.0, S[0]),
+                    atol=0.03)

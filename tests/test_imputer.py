@@ -108,3 +108,17 @@ def test_one_observed_feature_is_an_error():
     X[:, 0] = 1.0
     with pytest.raises(ValueError, match="at least 2 features"):
         PseudoLikelihoodImputer().fit(X)
+
+
+def test_refits_are_seeded_and_refit_rounds_0_is_the_plain_fit():
+    from sklearn_plm import PseudoLikelihoodMemory
+
+    X = _copies(300)
+    Xm = _hide(X, 0.4)
+    a = PseudoLikelihoodImputer(random_state=0).fit(Xm)
+    b = PseudoLikelihoodImputer(random_state=0).fit(Xm)
+    assert_array_equal(a.memory_.coupling_, b.memory_.coupling_)
+    plain = PseudoLikelihoodImputer(refit_rounds=0).fit(Xm)
+    direct = PseudoLikelihoodMemory(symmetric=True, fit_fields=True).fit(2 * Xm - 1)
+    assert_array_equal(plain.memory_.coupling_, direct.coupling_)
+    assert not np.array_equal(a.memory_.coupling_, plain.memory_.coupling_)
