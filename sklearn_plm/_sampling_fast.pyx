@@ -93,7 +93,7 @@ def ising_sweeps(
 def potts_sweeps(
     int[:, ::1] state,                  # IN/OUT: codes in 0..q-1, (n_chains, n_sites)
     const unsigned char[:, ::1] free,   # IN: 1 where a site is redrawn (0 = clamped)
-    const double[:, :, ::1] W,          # IN: W[i, j*q + b, a] = J[i, j, a, b], (n_sites, n_sites*q, q)
+    const double[:, :, ::1] W,          # IN: W[i, j*q + b, a] = J[i, j, a, b]
     const double[:, ::1] h,             # IN: fields (n_sites, q)
     double beta,
     int n_sweeps,
