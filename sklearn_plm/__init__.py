@@ -1,6 +1,7 @@
 """Pseudo-likelihood associative memories with a scikit-learn API."""
 
 from ._hopfield import HopfieldMemory
+from ._imputer import PseudoLikelihoodImputer
 from ._plmc_format import (
     plmc_objective,
     read_plmc_couplings,
@@ -17,6 +18,7 @@ from ._version import __version__
 __all__ = [
     "HopfieldMemory",
     "PottsPseudoLikelihoodMemory",
+    "PseudoLikelihoodImputer",
     "PseudoLikelihoodMemory",
     "RecallResult",
     "__version__",

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
 from ._pseudolikelihood_fast import ising_log_conditionals
+from ._completion import FINITE_TEMPERATURE, free_sites, ising_marginals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
 from ._state import (
@@ -21,7 +22,7 @@ from ._threading import limit_blas_threads
 from ._version import __version__
 from ._validation import (
     MAX_INT32, check_no_inf, check_temperature, detect_encoding, from_spins, native_byte_order,
-    to_spins,
+    to_spins, warn_if_not_binary,
 )
 
 
@@ -46,13 +47,16 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """What every memory estimator shares: recall parameters, threads,
     all-or-nothing fits, versioned pickles, ``transform`` and ``score``.
 
-    Subclasses implement ``complete(X) -> RecallResult`` and ``score_samples``.
+    Subclasses implement ``complete(X) -> RecallResult``, ``predict_proba``
+    and ``score_samples``.
     """
 
     _parameter_constraints: dict = {
-        "recall": [StrOptions({"sync", "async"})],
+        "recall": [StrOptions({"sync", "async", *FINITE_TEMPERATURE})],
         "max_recall_iter": [Interval(Integral, 1, MAX_INT32, closed="both")],
-        "clamp": ["boolean"],
+        "burn_in": [Interval(Integral, 0, MAX_INT32, closed="both")],
+        "n_sweeps": [Interval(Integral, 1, MAX_INT32, closed="both")],
+        "clamp": ["boolean", StrOptions({"auto"})],
         # n_jobs=0 means no worker at all: refused here, not deep inside joblib
         "n_jobs": [Interval(Integral, None, -1, closed="right"),
                    Interval(Integral, 1, None, closed="left"), None],
@@ -91,6 +95,14 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a
         busy machine make small products many times slower."""
         return limit_blas_threads(self._n_threads())
+
+    def _marginal_method(self):
+        """Marginals of ``predict_proba``: the recall option, mean-field at zero temperature."""
+        return self.recall if self.recall in FINITE_TEMPERATURE else "mean-field"
+
+    def _marginal_options(self):
+        return dict(max_iter=self.max_recall_iter, burn_in=self.burn_in, n_sweeps=self.n_sweeps,
+                    seed=self._async_seed(), n_threads=self._n_threads())
 
     def _async_seed(self):
         """Seed of the site orders of asynchronous recall, drawn per call."""
@@ -217,6 +229,7 @@ class BaseIsingMemory(BaseMemory):
     def _validate_input(self, X, reset):
         X = super()._validate_input(X, reset)
         check_no_inf(X)
+        warn_if_not_binary(X, type(self).__name__)
         return X
 
     _fitted_attributes = ("coupling_", "fields_", "encoding_")
@@ -237,10 +250,15 @@ class BaseIsingMemory(BaseMemory):
         return X, to_spins(X, self.coupling_.dtype)
 
     def complete(self, X):
-        """Run zero-temperature recall from each row and report convergence.
+        """Complete each row by recall and report convergence.
 
-        NaN entries are unknown spins to be inferred. With ``clamp=True``
-        the known entries of each row stay fixed.
+        NaN entries are unknown spins to be inferred; ``clamp`` says which
+        known entries may change (by default none in rows with unknown
+        entries, all in complete rows). With ``recall="sync"`` or
+        ``"async"`` the row flows to a fixed point of zero-temperature
+        dynamics; with ``"mean-field"`` or ``"gibbs"`` each free entry takes
+        its most probable value under the model given the held ones (see
+        :meth:`predict_proba`).
 
         Parameters
         ----------
@@ -251,9 +269,11 @@ class BaseIsingMemory(BaseMemory):
         -------
         result : RecallResult
             Named tuple ``(X, n_iter, converged)``: the final states in the
-            encoding seen in fit, the steps (``recall="sync"``) or sweeps
-            (``recall="async"``) run per row, and whether each row reached a
-            fixed point within ``max_recall_iter``.
+            encoding seen in fit, the steps (``recall="sync"``,
+            ``"mean-field"``) or sweeps (``"async"``, ``"gibbs"``) run per
+            row, and whether each row reached a fixed point (of the
+            mean-field equations for ``"mean-field"``; always True for
+            ``"gibbs"``) within ``max_recall_iter``.
 
         Examples
         --------
@@ -269,10 +289,11 @@ class BaseIsingMemory(BaseMemory):
         (True, array([ True,  True]))
         """
         X, S = self._spins_for_inference(X)
-        if self.clamp:
-            free = S == 0
-        else:
-            free = np.ones(S.shape, dtype=bool)
+        free = free_sites(S == 0, self.clamp)
+        if self.recall in FINITE_TEMPERATURE:
+            P, n_iter, converged = self._marginals(S, free, self.recall)
+            S = np.where(P > 0.5, 1.0, -1.0)
+            return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
         seed = self._async_seed() if self.recall == "async" else 0
         with self._blas_threads():
             S, n_iter, converged = run_recall(
@@ -280,6 +301,49 @@ class BaseIsingMemory(BaseMemory):
                 seed=seed, n_threads=self._n_threads(),
             )
         return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
+
+    def _marginals(self, S, free, method):
+        with self._blas_threads():
+            return ising_marginals(S, free, self.coupling_, self.fields_,
+                                   float(self._score_beta), method, **self._marginal_options())
+
+    def predict_proba(self, X):
+        """Probability that each entry is +1 (1 in {0, 1} data) given the held entries.
+
+        The marginals of the model at its fit temperature, with the entries
+        that ``clamp`` holds (by default the known entries of rows with
+        unknown ones) fixed at their values; a held entry gets probability 1
+        or 0. They are estimated by ``recall`` when it is ``"mean-field"``
+        (fast, deterministic) or ``"gibbs"`` (clamped Gibbs chains of
+        ``burn_in`` + ``n_sweeps`` sweeps, seeded by ``random_state``), and
+        by mean-field otherwise. :meth:`complete` with a finite-temperature
+        ``recall`` returns the more probable value of each entry.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States; NaN marks an unknown entry.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_features)
+            ``P(x_ij = +1 | held entries of row i)``, float64.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PseudoLikelihoodMemory
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.choice([-1.0, 1.0], size=(500, 3))
+        >>> X[:, 1] = X[:, 0]  # site 1 copies site 0
+        >>> memory = PseudoLikelihoodMemory(fit_fields=True).fit(X)
+        >>> P = memory.predict_proba([[1.0, np.nan, np.nan]])
+        >>> P.shape, float(P[0, 0]), bool(P[0, 1] > 0.95), bool(abs(P[0, 2] - 0.5) < 0.1)
+        ((1, 3), 1.0, True, True)
+        """
+        _, S = self._spins_for_inference(X)
+        free = free_sites(S == 0, self.clamp)
+        return self._marginals(S, free, self._marginal_method())[0]
 
     def local_fields(self, X):
         """Local fields ``h = X @ coupling_.T + fields_`` (unknown spins count as 0).

@@ -52,13 +52,23 @@ class HopfieldMemory(BaseIsingMemory):
     tol : float, default=1e-6
         Relative duality gap at which the maximal-stability solver
         (``margin="max"``) stops; every row must reach it.
-    recall : {"sync", "async"}, default="sync"
-        Zero-temperature dynamics of :meth:`transform`; see
-        :class:`PseudoLikelihoodMemory`.
+    recall : {"sync", "async", "mean-field", "gibbs"}, default="sync"
+        Dynamics of :meth:`transform`; see :class:`PseudoLikelihoodMemory`.
     max_recall_iter : int, default=100
-        Steps (sync) or sweeps (async) before recall gives up on a row.
-    clamp : bool, default=False
-        Keep the known entries fixed during recall.
+        Steps (sync, mean-field) or sweeps (async) before recall gives up
+        on a row.
+    burn_in : int, default=50
+        ``recall="gibbs"``: sweeps of each row's clamped chain before its
+        conditionals are averaged.
+    n_sweeps : int, default=200
+        ``recall="gibbs"``: sweeps over which the conditionals are averaged.
+    clamp : bool or "auto", default="auto"
+        Which known (non-NaN) entries recall may change. ``True``: none (only
+        the unknown entries are inferred: completion); ``False``: all (the
+        known entries are only the starting point: denoising); ``"auto"``:
+        none in rows that have unknown entries, all in complete rows, so
+        completing masked rows never changes an observed entry and denoising
+        a corrupted pattern without NaN works as before.
     n_jobs : int, default=None
         Threads of recall (the rows are split across them) and of the Storkey
         kernel.
@@ -117,7 +127,9 @@ class HopfieldMemory(BaseIsingMemory):
         tol=1e-6,
         recall="sync",
         max_recall_iter=100,
-        clamp=False,
+        burn_in=50,
+        n_sweeps=200,
+        clamp="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -128,6 +140,8 @@ class HopfieldMemory(BaseIsingMemory):
         self.tol = tol
         self.recall = recall
         self.max_recall_iter = max_recall_iter
+        self.burn_in = burn_in
+        self.n_sweeps = n_sweeps
         self.clamp = clamp
         self.n_jobs = n_jobs
         self.random_state = random_state

@@ -13,6 +13,7 @@ from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_condi
 from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
                                params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
+from ._completion import FINITE_TEMPERATURE, free_sites, potts_marginals
 from ._mutation import mutation_effects
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
@@ -109,15 +110,29 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     warm_start : bool, default=False
         Start from the previous fit's parameters (when the number of sites
         and of states match).
-    recall : {"sync", "async"}, default="sync"
-        Zero-temperature dynamics of :meth:`transform`: parallel updates of
+    recall : {"sync", "async", "mean-field", "gibbs"}, default="sync"
+        Dynamics of :meth:`transform`. Zero temperature: parallel updates of
         all sites (local fields updated by sparse matrix products), or
-        random-order sequential sweeps in a compiled kernel.
+        random-order sequential sweeps in a compiled kernel. Finite
+        temperature: each free entry takes its most probable state under
+        the model's marginals given the held entries, estimated by damped
+        mean-field iteration (deterministic) or by clamped Gibbs chains (see
+        :meth:`predict_proba`).
     max_recall_iter : int, default=100
-        Steps (sync) or sweeps (async) before recall gives up on a row.
-    clamp : bool, default=False
-        During recall, keep the known (non-NaN) entries of each row fixed and
-        infer only the unknown ones.
+        Steps (sync, mean-field) or sweeps (async) before recall gives up
+        on a row.
+    burn_in : int, default=50
+        ``recall="gibbs"``: sweeps of each row's clamped chain before its
+        conditionals are averaged.
+    n_sweeps : int, default=200
+        ``recall="gibbs"``: sweeps over which the conditionals are averaged.
+    clamp : bool or "auto", default="auto"
+        Which known (non-NaN) entries recall may change. ``True``: none (only
+        the unknown entries are inferred: completion); ``False``: all (the
+        known entries are only the starting point: denoising); ``"auto"``:
+        none in rows that have unknown entries, all in complete rows, so
+        completing masked rows never changes an observed entry and denoising
+        a corrupted pattern without NaN works as before.
     n_jobs : int, default=None
         Parallel site blocks of an asymmetric ``fit`` (through joblib; a
         block has at least 32 sites) and OpenMP threads of the compiled
@@ -251,7 +266,9 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         warm_start=False,
         recall="sync",
         max_recall_iter=100,
-        clamp=False,
+        burn_in=50,
+        n_sweeps=200,
+        clamp="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -272,6 +289,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         self.warm_start = warm_start
         self.recall = recall
         self.max_recall_iter = max_recall_iter
+        self.burn_in = burn_in
+        self.n_sweeps = n_sweeps
         self.clamp = clamp
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -418,13 +437,16 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     # ----------------------------------------------------------------- recall
 
     def complete(self, X):
-        """Run zero-temperature recall from each row and report convergence.
+        """Complete each row by recall and report convergence.
 
-        Each site in turn (``recall="async"``) or all sites at once
-        (``"sync"``) take the state of largest local field; a tie keeps the
-        current state when it is among the maxima. NaN entries are unknown
-        sites to be inferred. With ``clamp=True`` the known entries of each
-        row stay fixed.
+        Zero temperature: each site in turn (``recall="async"``) or all
+        sites at once (``"sync"``) take the state of largest local field; a
+        tie keeps the current state when it is among the maxima. Finite
+        temperature (``"mean-field"``, ``"gibbs"``): each free site takes
+        its most probable state under the marginals of :meth:`predict_proba`.
+        NaN entries are unknown sites to be inferred; ``clamp`` says which
+        known entries may change (by default none in rows with unknown
+        entries).
 
         Parameters
         ----------
@@ -440,7 +462,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             ``max_recall_iter``.
         """
         X, codes = self._codes_for_inference(X)
-        free = codes < 0 if self.clamp else np.ones(codes.shape, dtype=bool)
+        free = free_sites(codes < 0, self.clamp)
+        if self.recall in FINITE_TEMPERATURE:
+            P, n_iter, converged = self._marginals(codes, free, self.recall)
+            return RecallResult(P.argmax(axis=2).astype(X.dtype), n_iter, converged)
         H = self._local_fields(codes)
         N, q = self.fields_.shape
         # JT[i*q + b, j*q + c] = J[j, i, c, b]: the change of every field when x_i = b
@@ -453,6 +478,47 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
                 potts_async_recall, codes, H, JT, free, self.max_recall_iter,
                 self._async_seed(), self._n_threads())
         return RecallResult(codes.astype(X.dtype), n_iter, converged)
+
+    def _marginals(self, codes, free, method):
+        return potts_marginals(codes, free, self.coupling_, self.fields_, float(self.beta),
+                               method, **self._marginal_options())
+
+    def predict_proba(self, X):
+        """Probability of each state of each entry given the held entries.
+
+        The marginals of the model at its fit temperature, with the entries
+        that ``clamp`` holds (by default the known entries of rows with
+        unknown ones) fixed at their states; a held entry gets probability 1
+        on its state. They are estimated by ``recall`` when it is
+        ``"mean-field"`` (fast, deterministic) or ``"gibbs"`` (clamped Gibbs
+        chains of ``burn_in`` + ``n_sweeps`` sweeps, seeded by
+        ``random_state``), and by mean-field otherwise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States (codes); NaN marks an unknown entry.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_features, `n_states_`)
+            ``P(x_ij = a | held entries of row i)``, float64; sums to 1 over
+            the last axis.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PottsPseudoLikelihoodMemory
+        >>> X = np.random.default_rng(0).integers(0, 3, size=(600, 3)).astype(float)
+        >>> X[:, 1] = X[:, 0]  # site 1 copies site 0
+        >>> memory = PottsPseudoLikelihoodMemory(alpha=1e-3).fit(X)
+        >>> P = memory.predict_proba([[2.0, np.nan, np.nan]])
+        >>> P.shape, int(P[0, 1].argmax()), bool(P[0, 1, 2] > 0.9)
+        ((1, 3, 3), 2, True)
+        """
+        _, codes = self._codes_for_inference(X)
+        free = free_sites(codes < 0, self.clamp)
+        return self._marginals(codes, free, self._marginal_method())[0]
 
     # ---------------------------------------------------------------- scoring
 

@@ -76,15 +76,29 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     warm_start : bool, default=False
         Start from the previous fit's parameters (when the number of
         features matches).
-    recall : {"sync", "async"}, default="sync"
-        Zero-temperature dynamics of :meth:`transform`: parallel updates of
+    recall : {"sync", "async", "mean-field", "gibbs"}, default="sync"
+        Dynamics of :meth:`transform`. Zero temperature: parallel updates of
         all spins (one matrix product per step), or random-order sequential
-        sweeps in a compiled kernel. A zero field keeps the current spin.
+        sweeps in a compiled kernel (a zero field keeps the current spin).
+        Finite temperature: each free entry takes its more probable value
+        under the model's marginals given the held entries, estimated by
+        damped mean-field iteration (deterministic) or by clamped Gibbs
+        chains (see :meth:`predict_proba`).
     max_recall_iter : int, default=100
-        Steps (sync) or sweeps (async) before recall gives up on a row.
-    clamp : bool, default=False
-        During recall, keep the known (non-NaN) entries of each row fixed and
-        infer only the unknown ones.
+        Steps (sync, mean-field) or sweeps (async) before recall gives up
+        on a row.
+    burn_in : int, default=50
+        ``recall="gibbs"``: sweeps of each row's clamped chain before its
+        conditionals are averaged.
+    n_sweeps : int, default=200
+        ``recall="gibbs"``: sweeps over which the conditionals are averaged.
+    clamp : bool or "auto", default="auto"
+        Which known (non-NaN) entries recall may change. ``True``: none (only
+        the unknown entries are inferred: completion); ``False``: all (the
+        known entries are only the starting point: denoising); ``"auto"``:
+        none in rows that have unknown entries, all in complete rows, so
+        completing masked rows never changes an observed entry and denoising
+        a corrupted pattern without NaN works as before.
     n_jobs : int, default=None
         Parallel site blocks in ``fit`` (through joblib, so
         ``joblib.parallel_config`` chooses the backend), threads of a
@@ -161,7 +175,9 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         warm_start=False,
         recall="sync",
         max_recall_iter=100,
-        clamp=False,
+        burn_in=50,
+        n_sweeps=200,
+        clamp="auto",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -181,6 +197,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.warm_start = warm_start
         self.recall = recall
         self.max_recall_iter = max_recall_iter
+        self.burn_in = burn_in
+        self.n_sweeps = n_sweeps
         self.clamp = clamp
         self.n_jobs = n_jobs
         self.random_state = random_state

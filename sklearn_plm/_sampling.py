@@ -6,7 +6,8 @@ samples: the first after ``burn_in`` sweeps, the next ones ``n_sweeps``
 sweeps apart. A sweep visits the sites in the order ``0, ..., N-1`` and
 redraws each from its conditional given the others. Every chain has its own
 generator, seeded from ``random_state`` up front, so the samples do not
-depend on ``n_threads``.
+depend on ``n_threads``. The compiled sweeps run in calls of bounded work
+(a few tens of milliseconds), so Ctrl-C stops a long run promptly.
 
 For symmetric couplings the chain samples the Boltzmann distribution
 ``p(x) ~ exp(-beta E(x))``. For asymmetric couplings no such distribution
@@ -20,8 +21,13 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._sklearn_compat import Interval, validate_params
-from ._sampling_fast import gibbs_ising_chains, gibbs_potts_chains
+from ._sampling_fast import (ising_sweeps, potts_sweeps, random_codes, random_spins,
+                             seed_chains)
 from ._validation import MAX_INT32
+
+# Work (coupling reads) per compiled call: ~20 ms, so that Ctrl-C, which
+# Python only sees between calls, stops a run of any length promptly.
+_WORK_PER_CALL = 2 * 10**7
 
 
 def _chain_setup(n_samples, n_chains, random_state):
@@ -29,6 +35,66 @@ def _chain_setup(n_samples, n_chains, random_state):
     rng = check_random_state(random_state)
     seeds = rng.randint(0, np.iinfo(np.int64).max, size=n_chains, dtype=np.int64)
     return n_chains, seeds.astype(np.uint64)
+
+
+def start_chains(seeds, n_chains):
+    """Generator states of ``n_chains`` chains from one seed each (or one seed for all)."""
+    seeds = np.broadcast_to(np.asarray(seeds, dtype=np.uint64), (n_chains,))
+    rng = np.empty(n_chains, dtype=np.uint64)
+    seed_chains(np.ascontiguousarray(seeds), rng)
+    return rng
+
+
+def run_sweeps(kernel, state, free, params, beta, n_sweeps, rng, proba, cost, n_threads):
+    """Call a compiled sweep kernel in chunks of chains and sweeps.
+
+    ``kernel(state, free, *params, beta, n_sweeps, rng, proba, n_threads)``
+    updates ``state``, ``rng`` and (when it has rows) ``proba`` in place;
+    ``cost`` is the work of one sweep of one chain. Chains are independent
+    and each keeps its own generator, so the chunking changes nothing in the
+    result.
+    """
+    n_chains = state.shape[0]
+    if n_chains == 0 or n_sweeps == 0:
+        return
+    rows = int(min(n_chains, max(n_threads, _WORK_PER_CALL // max(cost, 1))))
+    sweeps = int(max(1, min(n_sweeps, _WORK_PER_CALL // max(rows * cost, 1))))
+    for r0 in range(0, n_chains, rows):
+        r = slice(r0, min(r0 + rows, n_chains))
+        p = proba[r] if proba.shape[0] else proba
+        for s0 in range(0, n_sweeps, sweeps):
+            kernel(state[r], free[r], *params, beta, min(sweeps, n_sweeps - s0), rng[r], p,
+                   n_threads)
+
+
+def _draw_samples(kernel, state, rng, params, beta, n_samples, n_sweeps, burn_in, cost,
+                  n_threads, empty_proba):
+    """Samples of independent chains from random starts, consecutive per chain.
+
+    Chain ``c`` emits samples ``c*m .. c*m + m - 1`` (``m = ceil(n_samples /
+    n_chains)``): the first after ``burn_in`` sweeps, the next ones
+    ``n_sweeps`` sweeps apart.
+    """
+    n_chains = state.shape[0]
+    per_chain = -(-n_samples // n_chains)
+    free = np.ones(state.shape, dtype=np.uint8)
+    out = np.empty((n_samples, state.shape[1]), dtype=state.dtype)
+    for t in range(per_chain):
+        # chains with a sample number t: a prefix, as only the last ones have fewer
+        active = -(-(n_samples - t) // per_chain)
+        run_sweeps(kernel, state[:active], free[:active], params, beta,
+                   burn_in if t == 0 else n_sweeps, rng[:active], empty_proba, cost, n_threads)
+        out[np.arange(active) * per_chain + t] = state[:active]
+    return out
+
+
+def potts_sweep_params(J, h):
+    """Potts parameters in the layout of the sweep kernel, float64."""
+    n_sites, q = np.shape(h)
+    J = np.asarray(J, dtype=np.float64)
+    # W[i, j*q + b, a] = J[i, j, a, b]: the q-vector of a neighbour's state is contiguous
+    W = np.ascontiguousarray(J.transpose(0, 1, 3, 2).reshape(n_sites, n_sites * q, q))
+    return W, np.ascontiguousarray(h, dtype=np.float64)
 
 
 def _check_finite(name, a):
@@ -106,11 +172,12 @@ def gibbs_ising(J, b=None, n_samples=1, *, beta=1.0, n_sweeps=10, burn_in=100, n
     _check_finite("J", J)
     _check_finite("b", b)
     n_chains, seeds = _chain_setup(n_samples, n_chains, random_state)
-    out = np.empty((n_samples, n_sites), dtype=np.float64)
+    rng = start_chains(seeds, n_chains)
     state = np.empty((n_chains, n_sites), dtype=np.float64)
-    gibbs_ising_chains(out, state, J, b, float(beta), int(burn_in), int(n_sweeps), seeds,
-                       int(n_threads))
-    return out
+    random_spins(state, np.ones(state.shape, dtype=np.uint8), rng)
+    return _draw_samples(ising_sweeps, state, rng, (J, b), float(beta), n_samples,
+                         int(n_sweeps), int(burn_in), n_sites * n_sites, int(n_threads),
+                         np.empty((0, 0)))
 
 
 @validate_params(
@@ -174,12 +241,11 @@ def gibbs_potts(J, h=None, n_samples=1, *, beta=1.0, n_sweeps=10, burn_in=100, n
         raise ValueError(f"h must have shape ({n_sites}, {q}) to match J; got {h.shape}.")
     _check_finite("J", J)
     _check_finite("h", h)
-    # W[i, j*q + b, a] = J[i, j, a, b]: the q-vector of a neighbour's state is contiguous
-    W = np.ascontiguousarray(J.transpose(0, 1, 3, 2).reshape(n_sites, n_sites * q, q))
-    h = np.ascontiguousarray(h)
+    W, h = potts_sweep_params(J, h)
     n_chains, seeds = _chain_setup(n_samples, n_chains, random_state)
-    out = np.empty((n_samples, n_sites), dtype=np.int32)
+    rng = start_chains(seeds, n_chains)
     state = np.empty((n_chains, n_sites), dtype=np.int32)
-    gibbs_potts_chains(out, state, W, h, float(beta), int(burn_in), int(n_sweeps), seeds,
-                       int(n_threads))
-    return out
+    random_codes(state, np.ones(state.shape, dtype=np.uint8), rng, q)
+    return _draw_samples(potts_sweeps, state, rng, (W, h), float(beta), n_samples,
+                         int(n_sweeps), int(burn_in), n_sites * n_sites * q, int(n_threads),
+                         np.empty((0, 0, 0)))

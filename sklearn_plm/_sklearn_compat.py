@@ -1,15 +1,20 @@
 """The one module that imports scikit-learn's private API.
 
-``_fit_context``, the parameter-validation helpers and ``_check_sample_weight``
-are not public in scikit-learn, so they may move between releases. Every
-other module imports them from here, so that a move is a one-file fix.
+``_fit_context``, the parameter-validation helpers, ``_check_sample_weight``,
+the imputers' base class ``_BaseImputer`` (``missing_values``,
+``add_indicator``, ``keep_empty_features``) and its helpers are not public
+in scikit-learn, so they may move between releases. Every other module
+imports them from here, so that a move is a one-file fix.
 """
 
 from sklearn.base import _fit_context
+from sklearn.impute._base import _BaseImputer
+from sklearn.utils._mask import _get_mask
 from sklearn.utils._param_validation import (
     Interval, StrOptions, validate_parameter_constraints, validate_params,
 )
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_feature_names_in, _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_check_sample_weight", "_fit_context",
+__all__ = ["Interval", "StrOptions", "_BaseImputer", "_check_feature_names_in",
+           "_check_sample_weight", "_fit_context", "_get_mask",
            "validate_parameter_constraints", "validate_params"]

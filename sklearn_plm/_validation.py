@@ -4,8 +4,10 @@ All validation happens here, in Python, before any compiled kernel runs.
 """
 
 import os
+import warnings
 
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 
 from ._sklearn_compat import _check_sample_weight
 
@@ -51,6 +53,28 @@ def check_sample_weight(sample_weight, X):
             "sample_weight sums to 0, which leaves no pattern to learn from; give some "
             "patterns a positive weight.")
     return sample_weight
+
+
+def warn_if_not_binary(X, name, chunk_rows=4096):
+    """Warn (DataConversionWarning) when a known value of X is not -1, 0 or 1.
+
+    The binary estimators read ``x > 0`` as +1; for continuous input such as
+    pixel intensities that threshold is rarely the one meant.
+    """
+    for r0 in range(0, X.shape[0], chunk_rows):
+        block = X[r0:r0 + chunk_rows]
+        bad = ~((block == 1) | (block == -1) | (block == 0) | np.isnan(block))
+        if bad.any():
+            warnings.warn(
+                f"{name} expects binary data ({{0, 1}} or {{-1, +1}}, NaN for unknown "
+                f"values) and reads x > 0 as +1, x <= 0 as -1; got values such as "
+                f"{float(block[bad][0])!r}. Binarize first at the threshold you mean, e.g. "
+                "make_pipeline(sklearn.preprocessing.Binarizer(threshold=t), ...) "
+                "(Binarizer needs complete data; with NaN use "
+                "np.where(np.isnan(X), np.nan, X > t)).",
+                DataConversionWarning,
+            )
+            return
 
 
 def native_byte_order(X):

@@ -2,7 +2,8 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_plm import HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
+from sklearn_plm import (HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodImputer,
+                         PseudoLikelihoodMemory)
 
 ESTIMATORS = [
     PottsPseudoLikelihoodMemory(),
@@ -16,6 +17,13 @@ ESTIMATORS = [
     HopfieldMemory(rule="storkey"),
     HopfieldMemory(rule="perceptron", margin=0.1, max_iter=50),
     HopfieldMemory(rule="perceptron", margin="max", max_iter=50),
+    PseudoLikelihoodMemory(recall="mean-field"),
+    PseudoLikelihoodMemory(recall="gibbs", burn_in=5, n_sweeps=10, random_state=0),
+    PottsPseudoLikelihoodMemory(recall="mean-field"),
+    PottsPseudoLikelihoodMemory(recall="gibbs", burn_in=5, n_sweeps=10, random_state=0),
+    PseudoLikelihoodImputer(max_iter=50),
+    PseudoLikelihoodImputer(method="gibbs", burn_in=5, n_sweeps=10, random_state=0,
+                            add_indicator=True, keep_empty_features=True),
 ]
 
 

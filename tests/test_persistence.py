@@ -23,6 +23,11 @@ def test_models_saved_by_earlier_versions_still_load(name):
         assert_array_equal(est.transform(payload["probes"]), payload["transform"])
         np.testing.assert_allclose(est.score_samples(payload["X"]), payload["score_samples"],
                                    rtol=1e-12)
+        # parameters added since: an old model gets their defaults and keeps its clamp
+        params = est.get_params()
+        assert params["burn_in"] == 50 and params["n_sweeps"] == 200
+        assert params["clamp"] is not None
+        est.set_params(recall="gibbs", n_sweeps=5).transform(payload["probes"])
 
 
 @pytest.mark.parametrize("est", [PseudoLikelihoodMemory(recall="async", random_state=0),

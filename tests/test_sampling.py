@@ -177,3 +177,34 @@ def test_bad_parameters_raise():
         gibbs_ising(np.zeros((3, 3)), np.zeros(2), 5)
     with pytest.raises(ValueError, match="n_samples"):
         gibbs_ising(np.zeros((3, 3)), None, 0)
+
+
+def test_chunked_sweeps_give_the_same_samples(monkeypatch):
+    import sklearn_plm._sampling as sampling
+
+    J, h = symmetric_potts(4, 3)
+    Ji = J[:, :, 0, 0]
+    args = dict(n_chains=3, burn_in=7, n_sweeps=3, random_state=2)
+    a, pa = gibbs_ising(Ji, None, 10, **args), gibbs_potts(J, h, 10, **args)
+    monkeypatch.setattr(sampling, "_WORK_PER_CALL", 1)  # one chain and one sweep per call
+    np.testing.assert_array_equal(gibbs_ising(Ji, None, 10, **args), a)
+    np.testing.assert_array_equal(gibbs_potts(J, h, 10, **args), pa)
+
+
+@pytest.mark.parametrize("potts", [False, True])
+def test_ctrl_c_during_long_sampling_stops_promptly(potts):
+    import time
+
+    from test_reliability import _interrupt_after
+
+    rng = np.random.default_rng(0)
+    if potts:
+        memory = PottsPseudoLikelihoodMemory(max_iter=2).fit(rng.integers(0, 4, (50, 100)))
+    else:
+        from sklearn_plm import PseudoLikelihoodMemory
+        memory = PseudoLikelihoodMemory(max_iter=2).fit(rng.choice([-1.0, 1.0], (50, 400)))
+    t0 = time.perf_counter()
+    # hours of work in one compiled call before the sweeps were chunked
+    with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
+        memory.sample(20000, burn_in=2000)
+    assert time.perf_counter() - t0 < 3.0

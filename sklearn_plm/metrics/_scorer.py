@@ -39,9 +39,10 @@ def _corrupt(S, noise, mode, rng):
 class _CompletionScorer:
     """Mean overlap between clean rows and the memory's completion of corrupted rows."""
 
-    def __init__(self, noise, mode, random_state):
+    def __init__(self, noise, mode, metric, random_state):
         self.noise = noise
         self.mode = mode
+        self.metric = metric
         self.random_state = random_state
 
     def __call__(self, estimator, X, y=None):
@@ -49,37 +50,64 @@ class _CompletionScorer:
         Z = X if pre is None else pre.transform(X)
         S = to_spins(np.asarray(Z, dtype=np.float64), np.float64)
         rng = check_random_state(self.random_state)
-        completed = memory.transform(_corrupt(S, self.noise, self.mode, rng))
-        R = to_spins(np.asarray(completed, dtype=np.float64), np.float64)
-        return float(np.mean(np.einsum("ij,ij->i", R, S)) / S.shape[1])
+        corrupted = _corrupt(S, self.noise, self.mode, rng)
+        if self.metric == "overlap":
+            R = to_spins(np.asarray(memory.transform(corrupted), dtype=np.float64), np.float64)
+            return float(np.mean(np.einsum("ij,ij->i", R, S)) / S.shape[1])
+        # the entries corrupted here, not those unknown in the clean data
+        hit = (corrupted != S) & (S != 0)
+        target = S[hit] > 0
+        if not hit.any():
+            return 1.0 if self.metric == "accuracy" else 0.0
+        if self.metric == "accuracy":
+            R = to_spins(np.asarray(memory.transform(corrupted), dtype=np.float64), np.float64)
+            return float(np.mean((R[hit] > 0) == target))
+        P = np.asarray(memory.predict_proba(corrupted), dtype=np.float64)[hit]
+        if self.metric == "neg_brier_score":
+            return -float(np.mean((P - target) ** 2))
+        P = np.clip(np.where(target, P, 1.0 - P), 1e-15, 1.0)
+        return float(np.mean(np.log(P)))
 
     def __repr__(self):
         return (f"make_completion_scorer(noise={self.noise!r}, mode={self.mode!r}, "
-                f"random_state={self.random_state!r})")
+                f"metric={self.metric!r}, random_state={self.random_state!r})")
 
 
 @validate_params(
     {
         "noise": [Interval(Real, 0, 1, closed="both")],
         "mode": [StrOptions({"flip", "mask"})],
+        "metric": [StrOptions({"overlap", "accuracy", "neg_log_loss", "neg_brier_score"})],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
-def make_completion_scorer(noise=0.2, mode="flip", random_state=0):
+def make_completion_scorer(noise=0.2, mode="flip", metric="overlap", random_state=0):
     """Scorer for model selection by pattern completion on held-out rows.
 
     The returned callable ``scorer(estimator, X, y=None)`` corrupts each row
-    of ``X``, lets the fitted memory complete it (``transform``), and returns
-    the mean overlap ``(1/N) sum_i x_i s_i`` between the clean and the
-    completed rows (1 = perfect completion, higher is better). Pass it as
+    of ``X``, lets the fitted memory or imputer complete it, and compares
+    the result with the clean rows (higher is better). Pass it as
     ``scoring=`` to :class:`~sklearn.model_selection.GridSearchCV` or
     :func:`~sklearn.model_selection.cross_val_score`.
 
     Each row has exactly ``floor(noise * N)`` entries, chosen uniformly,
     either flipped (``mode="flip"``) or replaced by NaN (``mode="mask"``,
-    which the memories treat as unknown). The overlap runs over all ``N``
-    entries.
+    which the memories and :class:`~sklearn_plm.PseudoLikelihoodImputer`
+    treat as unknown). Entries already unknown in ``X`` stay unknown and
+    are not scored.
+
+    ``metric`` says what is compared:
+
+    - ``"overlap"``: the mean overlap ``(1/N) sum_i x_i s_i`` between the
+      clean and the completed (``transform``) rows, over all ``N`` entries
+      (1 = perfect completion);
+    - ``"accuracy"``: the fraction of the corrupted entries that the
+      completion (``transform``) restores, the criterion of an imputer;
+    - ``"neg_log_loss"``, ``"neg_brier_score"``: minus the log-loss or the
+      Brier score of ``predict_proba`` on the corrupted entries (the
+      probability of the clean value), which rewards calibrated
+      probabilities and so tunes the temperature.
 
     When the estimator is a :class:`~sklearn.pipeline.Pipeline` whose last
     step is the memory, the preceding steps first map ``X`` to the memory's
@@ -92,6 +120,10 @@ def make_completion_scorer(noise=0.2, mode="flip", random_state=0):
         Fraction of entries corrupted per row, in [0, 1].
     mode : {"flip", "mask"}, default="flip"
         Flip the chosen spins, or hide them as NaN.
+    metric : {"overlap", "accuracy", "neg_log_loss", "neg_brier_score"}, \
+            default="overlap"
+        What is scored (see above); the probability metrics need an
+        estimator with ``predict_proba``.
     random_state : int, RandomState instance or None, default=0
         Seeds the corruption. With an int every call corrupts the same
         entries of the same data, so all candidates of a grid search are
@@ -114,5 +146,16 @@ def make_completion_scorer(noise=0.2, mode="flip", random_state=0):
     ...                       scoring=make_completion_scorer(noise=0.1)).fit(X)
     >>> float(search.best_score_)
     1.0
+
+    Choosing the penalty and the temperature of an imputer by the log-loss
+    of held-out masked entries:
+
+    >>> from sklearn_plm import PseudoLikelihoodImputer
+    >>> X01 = (X > 0).astype(float)
+    >>> scorer = make_completion_scorer(0.3, mode="mask", metric="neg_log_loss")
+    >>> grid = {"alpha": [1e-2, 1e-1], "temperature": [0.5, 1.0]}
+    >>> search = GridSearchCV(PseudoLikelihoodImputer(), grid, cv=2, scoring=scorer).fit(X01)
+    >>> sorted(search.best_params_)
+    ['alpha', 'temperature']
     """
-    return _CompletionScorer(noise, mode, random_state)
+    return _CompletionScorer(noise, mode, metric, random_state)
