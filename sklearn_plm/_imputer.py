@@ -235,6 +235,17 @@ class PseudoLikelihoodImputer(_BaseImputer):
         check_is_fitted(self)
         X, mask = self._validate_input(X, reset=False)
         model = self.memory_
+        model._check_fitted()
+        observed = getattr(self, "_observed", None)
+        # a loaded file may pair a mask and a model that disagree; the kernels
+        # below index the couplings with the masked columns
+        if (not isinstance(observed, np.ndarray) or observed.dtype != bool
+                or observed.shape != (self.n_features_in_,)
+                or int(observed.sum()) != model.n_features_in_):
+            raise ValueError(
+                f"This {type(self).__name__} is damaged: its observed-feature mask does not "
+                f"match memory_ ({model.n_features_in_} features). Refit it or load an "
+                "undamaged file.")
         # the model knows the features observed in fit; the others say nothing
         S = to_spins(X[:, self._observed], np.float64)
         P = np.full(X.shape, 0.5)

@@ -122,3 +122,18 @@ def test_refits_are_seeded_and_refit_rounds_0_is_the_plain_fit():
     direct = PseudoLikelihoodMemory(symmetric=True, fit_fields=True).fit(2 * Xm - 1)
     assert_array_equal(plain.memory_.coupling_, direct.coupling_)
     assert not np.array_equal(a.memory_.coupling_, plain.memory_.coupling_)
+
+
+def test_loaded_imputer_whose_mask_and_model_disagree_raises():
+    import pickle
+
+    X = _hide(_copies(n=120), 0.2)
+    saved = pickle.dumps(PseudoLikelihoodImputer(refit_rounds=0).fit(X))
+    damaged = pickle.loads(saved)
+    damaged._observed = np.ones(9, dtype=bool)
+    with pytest.raises(ValueError, match="observed-feature mask"):
+        damaged.transform(X)
+    damaged = pickle.loads(saved)
+    damaged.memory_.coupling_ = np.zeros((3, 3))
+    with pytest.raises(ValueError, match="inconsistent fitted state"):
+        damaged.predict_proba(X)
