@@ -9,6 +9,7 @@ from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import FIT_ARRAYS, solve
 from ._stochastic import AdamState, adam_step
+from ._threading import blas_controller
 from ._validation import check_model_memory, detect_encoding, to_spins
 
 
@@ -234,7 +235,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
-        with self._blas_threads():
+        # one BLAS thread: the Hebb start of "gd" must not depend on n_jobs
+        with blas_controller().limit(limits=1, user_api="blas"):
             coef0 = self._initial_coef(datafit, sample_weight)
         if self.symmetric:
             J0 = coef0[:, :n_features]
