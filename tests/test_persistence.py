@@ -25,6 +25,12 @@ def test_models_saved_by_earlier_versions_still_load(name):
                                    rtol=1e-12)
 
 
+def test_fixtures_load_under_numpy_1_and_2():
+    # numpy 2 pickles name numpy._core, which numpy 1 cannot import
+    for path in DATA.glob("*.pkl"):
+        assert b"numpy._core" not in path.read_bytes(), f"{path.name}: rewrite with numpy 1.x"
+
+
 @pytest.mark.parametrize("est", [PseudoLikelihoodMemory(recall="async", random_state=0),
                                  HopfieldMemory(rule="perceptron", margin=0.2)])
 def test_joblib_dump_round_trip(tmp_path, est):
