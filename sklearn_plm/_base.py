@@ -1,5 +1,6 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
+import os
 import re
 import warnings
 from contextlib import contextmanager
@@ -11,13 +12,20 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._sklearn_compat import Interval, StrOptions
+from ._sklearn_compat import _check_sample_weight, Interval, StrOptions
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
 from ._threading import blas_controller
 from ._version import __version__
-from ._validation import check_no_inf, detect_encoding, from_spins, native_byte_order, to_spins
+from ._validation import (
+    check_no_inf,
+    detect_encoding,
+    from_spins,
+    has_non_numeric,
+    native_byte_order,
+    to_spins,
+)
 
 
 def _version_tuple(version):
@@ -71,15 +79,39 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.__dict__.update(saved)
             raise
 
+    # The HTML repr's "?" links to this estimator's API page. The docs have no
+    # fixed address yet: the link shows when SKLEARN_PLM_DOCS_URL names the root
+    # of a build of doc/ (the gallery pages set it, so their reprs link).
+    _doc_link_module = "sklearn_plm"
+
+    @property
+    def _doc_link_template(self):
+        root = os.environ.get("SKLEARN_PLM_DOCS_URL", "").rstrip("/")
+        return f"{root}/generated/{{estimator_module}}.{{estimator_name}}.html" if root else ""
+
+    # What to put before the estimator when X holds strings or categories.
+    _non_numeric_hint = (
+        "Encode each column as integer codes first, e.g. with "
+        "sklearn.preprocessing.OrdinalEncoder in a pipeline before this estimator."
+    )
+
     def _validate_input(self, X, reset):
-        return validate_data(
-            self,
-            native_byte_order(X),
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_features=2 if reset else 1,
-        )
+        try:
+            return validate_data(
+                self,
+                native_byte_order(X),
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+                ensure_min_features=2 if reset else 1,
+            )
+        except (TypeError, ValueError) as exc:
+            if has_non_numeric(X):
+                raise ValueError(
+                    f"{type(self).__name__} needs numbers, but X holds strings or "
+                    f"categories ({exc}). {self._non_numeric_hint}"
+                ) from exc
+            raise
 
     def _n_threads(self):
         return max(1, effective_n_jobs(self.n_jobs))
@@ -108,7 +140,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         return self.complete(X).X
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean pseudo-log-likelihood of the rows of X (higher is better).
 
         Parameters
@@ -117,12 +149,22 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Patterns.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: the score is then the weighted mean.
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
+        scores = self.score_samples(X)
+        if sample_weight is None:
+            return float(np.mean(scores))
+        sample_weight = _check_sample_weight(sample_weight, scores, dtype=np.float64,
+                                             ensure_non_negative=True)
+        total = sample_weight.sum()
+        if not total > 0:
+            raise ValueError("sample_weight sums to zero: give at least one row a positive weight.")
+        return float(np.dot(sample_weight, scores) / total)
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -156,6 +198,14 @@ class BaseIsingMemory(BaseMemory):
 
     # Inverse temperature of the conditionals used by score_samples.
     _score_beta = 1.0
+
+    _non_numeric_hint = (
+        "Encode the columns as numbers first, in a pipeline before this estimator: "
+        "sklearn.preprocessing.OrdinalEncoder turns two categories into 0/1, "
+        "OneHotEncoder(sparse_output=False) gives one binary column per category "
+        "(or use PottsPseudoLikelihoodMemory for many categories), and Binarizer "
+        "thresholds numeric columns into 0/1."
+    )
 
     def _validate_input(self, X, reset):
         X = super()._validate_input(X, reset)

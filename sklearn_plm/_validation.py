@@ -119,3 +119,17 @@ def check_model_memory(n_features, n_dense_copies, itemsize=8, what="model"):
             "float32 data."
         )
     return needed
+
+
+def has_non_numeric(X):
+    """Whether ``X`` holds strings or categories (pandas or NumPy), not numbers."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None:
+        dtypes = list(dtypes) if hasattr(dtypes, "__iter__") else [dtypes]
+    else:
+        try:
+            dtypes = [np.asarray(X).dtype]
+        except (TypeError, ValueError):
+            return False
+    # pandas' categorical and string dtypes have kind "O", like object arrays
+    return any(getattr(dtype, "kind", "O") in "OSU" for dtype in dtypes)
