@@ -279,9 +279,10 @@ class BaseIsingMemory(BaseMemory):
             return S @ self.coupling_.T + self.fields_
 
     def score_samples(self, X):
-        """Exact pseudo-log-likelihood of each row.
+        r"""Exact pseudo-log-likelihood of each row.
 
-        ``sum_i log p(x_i | x_rest)`` with ``p = sigmoid(2 beta x_i h_i)``,
+        :math:`\sum_i \log p(x_i \mid x_{\setminus i})` with
+        :math:`p(x_i \mid x_{\setminus i}) = \sigma(2 \beta x_i h_i)`,
         summed over the known entries; unknown (NaN) entries are left out of
         the sum and add nothing to the other sites' fields.
 
@@ -302,7 +303,7 @@ class BaseIsingMemory(BaseMemory):
         return out
 
     def energy(self, X):
-        """Energy ``E(x) = -1/2 x.J.x - b.x`` of each row.
+        r"""Energy :math:`E(x) = -\frac{1}{2} x^\top J x - b^\top x` of each row.
 
         For symmetric couplings the conditionals of ``exp(-beta E)`` are the
         ones the pseudo-likelihood fits. Unknown entries count as 0.
@@ -324,12 +325,13 @@ class BaseIsingMemory(BaseMemory):
 
     def sample(self, n_samples=1, *, temperature=1.0, n_sweeps=10, burn_in=100, n_chains=None,
                random_state=None):
-        """Draw states from the fitted model by Gibbs sampling.
+        r"""Draw states from the fitted model by Gibbs sampling.
 
-        Each site is redrawn from ``p(x_i = +1 | rest) = sigmoid(2 h_i / T)``
-        with ``T = temperature / beta``, the conditionals the model was fit
+        Each site is redrawn from
+        :math:`p(x_i = +1 \mid x_{\setminus i}) = \sigma(2 h_i / T)` with
+        :math:`T` = ``temperature / beta``, the conditionals the model was fit
         to. For symmetric couplings the chains sample
-        ``p(x) ~ exp(-beta E(x) / temperature)``; for asymmetric couplings
+        :math:`p(x) \propto \exp(-\beta E(x) / \mathrm{temperature})`; for asymmetric couplings
         they sample the stationary distribution of the chain defined by the
         conditionals (sites visited in index order).
 

@@ -14,18 +14,26 @@ from ._validation import check_model_memory, detect_encoding, to_spins
 
 
 class PseudoLikelihoodMemory(BaseIsingMemory):
-    """Associative memory trained by maximum pseudo-likelihood.
+    r"""Associative memory trained by maximum pseudo-likelihood.
 
-    The model is a network of binary spins ``s_i`` in {-1, +1} with couplings
-    ``J`` (zero diagonal, asymmetric unless ``symmetric=True``) and optional
-    fields ``b``. Training maximizes the pseudo-likelihood, the product over
-    sites of ``p(s_i | s_rest) = sigmoid(2 beta s_i h_i)`` with local field
-    ``h_i = sum_j J_ij s_j + b_i``; with asymmetric couplings this is one
-    logistic regression per site. The objective is the mean over patterns of
-    the negative pseudo-log-likelihood (a sum over sites) plus
-    ``alpha/2 ||J||^2 + alpha_fields/2 ||b||^2``.
+    The model is a network of binary spins :math:`s_i \in \{-1, +1\}` with
+    couplings :math:`J` (zero diagonal, asymmetric unless ``symmetric=True``)
+    and optional fields :math:`b`. Training maximizes the pseudo-likelihood,
+    the product over sites of the conditionals
 
-    Run at zero temperature (``s_i <- sign(h_i)``) the trained network is an
+    .. math::
+
+        p(s_i \mid s_{\setminus i}) = \sigma(2 \beta s_i h_i), \qquad
+        h_i = \sum_{j \neq i} J_{ij} s_j + b_i,
+
+    with :math:`\sigma` the logistic function; with asymmetric couplings this
+    is one logistic regression per site. The objective is the mean over
+    patterns of the negative pseudo-log-likelihood (a sum over sites) plus
+    :math:`\frac{\alpha}{2} \|J\|^2 + \frac{\alpha_b}{2} \|b\|^2`
+    (``alpha`` and ``alpha_fields``).
+
+    Run at zero temperature (:math:`s_i \leftarrow \operatorname{sign}(h_i)`)
+    the trained network is an
     associative memory: training patterns become fixed points with large
     basins of attraction, and with many structured examples its attractors
     correlate with unseen examples (D'Amico et al., 2025).
@@ -69,7 +77,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         Step size of the Adam updates of :meth:`partial_fit`; step ``t``
         uses ``adam_learning_rate / sqrt(1 + t / 100)``.
     init : {"auto", "zeros", "hebb"}, default="auto"
-        Starting couplings: zeros, or the Hebb rule ``sum_mu s s^T / N``.
+        Starting couplings: zeros, or the Hebb rule
+        :math:`\frac{1}{N} \sum_\mu s^\mu s^{\mu\top}`.
         ``"auto"`` is ``"hebb"`` for ``solver="gd"`` and ``"zeros"``
         otherwise.
     warm_start : bool, default=False
