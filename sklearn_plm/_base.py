@@ -107,9 +107,10 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         except (TypeError, ValueError) as exc:
             if has_non_numeric(X):
-                raise ValueError(
-                    f"{type(self).__name__} needs numbers, but X holds strings or "
-                    f"categories ({exc}). {self._non_numeric_hint}"
+                # same type: callers (and scikit-learn's checks) catch TypeError for objects
+                raise type(exc)(
+                    f"{type(self).__name__} needs numbers, but X holds non-numeric values "
+                    f"such as strings or categories ({exc}). {self._non_numeric_hint}"
                 ) from exc
             raise
 
