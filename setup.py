@@ -121,7 +121,13 @@ def _extensions():
 
 
 class BuildExt(build_ext):
-    """``build_ext`` that copies an in-place extension an identical build made."""
+    """``build_ext`` that copies an in-place extension an identical build made.
+
+    Only for in-place and editable builds: a wheel (cibuildwheel's manylinux
+    container, say) always compiles its own.
+    """
+
+    _reuse = False
 
     def _compile_settings(self):
         return {"numpy": numpy.__version__.split(".")[0], "cc": os.environ.get("CC", ""),
@@ -131,7 +137,7 @@ class BuildExt(build_ext):
     def build_extension(self, ext):
         build_py = self.get_finalized_command("build_py")
         inplace_file, regular_file = self._get_inplace_equivalent(build_py, ext)
-        if (not self.force and _stamp("compile") == self._compile_settings()
+        if (self._reuse and not self.force and _stamp("compile") == self._compile_settings()
                 and os.path.exists(inplace_file)
                 and _mtime(inplace_file) >= max(_mtime(src) for src in ext.sources)):
             self.mkpath(os.path.dirname(regular_file))
@@ -140,6 +146,8 @@ class BuildExt(build_ext):
         super().build_extension(ext)
 
     def run(self):
+        # editable installs set inplace too; run() clears it while building
+        self._reuse = bool(self.inplace)
         super().run()
         _write_stamp("compile", self._compile_settings())
 
