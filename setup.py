@@ -130,7 +130,8 @@ class BuildExt(build_ext):
     _reuse = False
 
     def _compile_settings(self):
-        return {"numpy": numpy.__version__.split(".")[0], "cc": os.environ.get("CC", ""),
+        env = {name: os.environ.get(name, "") for name in ("CC", "CFLAGS", "CPPFLAGS", "LDFLAGS")}
+        return {"numpy": numpy.__version__.split(".")[0], "env": env,
                 "cflags": [e.extra_compile_args for e in self.extensions],
                 "lflags": [e.extra_link_args for e in self.extensions]}
 
