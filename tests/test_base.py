@@ -73,3 +73,19 @@ def test_strings_and_categories_say_what_to_put_first():
     est = PseudoLikelihoodMemory().fit(random_patterns(10, 3))
     with pytest.raises(ValueError, match="OrdinalEncoder"):
         est.transform(words)
+
+
+def test_score_weights_are_routed_by_model_selection():
+    from sklearn import config_context
+    from sklearn.model_selection import KFold, cross_validate
+
+    X = random_patterns(60, 10, seed=2)
+    w = np.arange(60) % 3 + 1.0
+    cv = KFold(3)
+    with config_context(enable_metadata_routing=True):
+        est = PseudoLikelihoodMemory().set_fit_request(sample_weight=False)
+        routed = cross_validate(est.set_score_request(sample_weight=True), X,
+                                params={"sample_weight": w}, cv=cv)["test_score"]
+    expected = [PseudoLikelihoodMemory().fit(X[train]).score(X[test], sample_weight=w[test])
+                for train, test in cv.split(X)]
+    np.testing.assert_allclose(routed, expected, rtol=1e-12)
