@@ -6,16 +6,20 @@ forces a serial build (``prange`` then compiles to a plain loop) and
 ``SKLEARN_PLM_CYTHON_DEBUG=1`` turns bounds checking on.
 """
 
+import json
 import os
+import shlex
 import subprocess
 import sys
 import sysconfig
 import tempfile
 from pathlib import Path
 
+import Cython
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 
 def _openmp_flags():
@@ -32,7 +36,10 @@ def _openmp_flags():
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "omp.c"
         src.write_text("#include <omp.h>\nint main(void){return omp_get_max_threads() < 1;}\n")
-        cmd = cc.split() + [str(src), "-o", str(Path(tmp) / "omp")] + flags[0] + flags[1]
+        # CPPFLAGS/CFLAGS/LDFLAGS as the real build uses them (e.g. Homebrew's libomp on macOS)
+        env = [shlex.split(os.environ.get(name, "")) for name in ("CPPFLAGS", "CFLAGS", "LDFLAGS")]
+        cmd = (shlex.split(cc) + env[0] + env[1] + [str(src), "-o", str(Path(tmp) / "omp")]
+               + flags[0] + flags[1] + env[2])
         try:
             ok = subprocess.run(cmd, capture_output=True).returncode == 0
         except OSError:
@@ -43,36 +50,107 @@ def _openmp_flags():
     return flags
 
 
+# Repeated builds (each `pip install -e .` runs in a fresh build directory and
+# a fresh build environment) reuse what an identical earlier build made: the C
+# file of a .pyx when the project's Cython sources are older and Cython and its
+# directives are the same, and the in-place extension when its C file is older
+# and the compiler flags and numpy's major version are the same. The record of
+# those settings is build/sklearn_plm-build.json.
+ROOT = Path(__file__).parent
+STAMP = ROOT / "build" / "sklearn_plm-build.json"
+
+
+def _stamp(key):
+    try:
+        return json.loads(STAMP.read_text()).get(key)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_stamp(key, value):
+    try:
+        record = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        record = {}
+    record[key] = value
+    STAMP.parent.mkdir(exist_ok=True)
+    STAMP.write_text(json.dumps(record, indent=1, sort_keys=True))
+
+
+def _mtime(path):
+    return Path(path).stat().st_mtime
+
+
 def _extensions():
     cflags, lflags = _openmp_flags()
-    root = Path(__file__).parent
-    exts = []
-    for pyx in sorted((root / "sklearn_plm").rglob("*.pyx")):
-        rel = pyx.relative_to(root)
-        name = ".".join(rel.with_suffix("").parts)
-        exts.append(
+    debug = bool(os.environ.get("SKLEARN_PLM_CYTHON_DEBUG"))
+    directives = {
+        "language_level": 3,
+        "boundscheck": debug,
+        "wraparound": False,
+        "cdivision": True,
+        "initializedcheck": debug,
+        "nonecheck": False,
+    }
+    cython_settings = {"cython": Cython.__version__, "directives": directives}
+    same_cython = _stamp("cython") == cython_settings
+    # a .pyx may cimport any of the project's .pxd files
+    newest_pxd = max((_mtime(p) for p in (ROOT / "sklearn_plm").rglob("*.pxd")), default=0)
+    fresh, stale = [], []
+    for pyx in sorted((ROOT / "sklearn_plm").rglob("*.pyx")):
+        rel = pyx.relative_to(ROOT)
+        c_file = rel.with_suffix(".c")
+        up_to_date = (same_cython and (ROOT / c_file).exists()
+                      and _mtime(ROOT / c_file) >= max(_mtime(pyx), newest_pxd))
+        (fresh if up_to_date else stale).append(
             Extension(
-                name,
-                [str(rel)],
+                ".".join(rel.with_suffix("").parts),
+                [str(c_file if up_to_date else rel)],
                 include_dirs=[numpy.get_include()],
                 extra_compile_args=["-O3"] + cflags if sys.platform != "win32" else cflags,
                 extra_link_args=lflags,
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
             )
         )
-    debug = bool(os.environ.get("SKLEARN_PLM_CYTHON_DEBUG"))
-    return cythonize(
-        exts,
-        force=debug,
-        compiler_directives={
-            "language_level": 3,
-            "boundscheck": debug,
-            "wraparound": False,
-            "cdivision": True,
-            "initializedcheck": debug,
-            "nonecheck": False,
-        },
-    )
+    if stale:
+        # forced: Cython's own check also compares with numpy's and Cython's
+        # .pxd files, which every fresh build environment installs anew
+        stale = cythonize(stale, force=True, compiler_directives=directives)
+        _write_stamp("cython", cython_settings)
+    return sorted(fresh + stale, key=lambda ext: ext.name)
 
 
-setup(ext_modules=_extensions())
+class BuildExt(build_ext):
+    """``build_ext`` that copies an in-place extension an identical build made.
+
+    Only for in-place and editable builds: a wheel (cibuildwheel's manylinux
+    container, say) always compiles its own.
+    """
+
+    _reuse = False
+
+    def _compile_settings(self):
+        env = {name: os.environ.get(name, "") for name in ("CC", "CFLAGS", "CPPFLAGS", "LDFLAGS")}
+        return {"numpy": numpy.__version__.split(".")[0], "env": env,
+                "cflags": [e.extra_compile_args for e in self.extensions],
+                "lflags": [e.extra_link_args for e in self.extensions]}
+
+    def build_extension(self, ext):
+        build_py = self.get_finalized_command("build_py")
+        inplace_file, regular_file = self._get_inplace_equivalent(build_py, ext)
+        if (self._reuse and not self.force and _stamp("compile") == self._compile_settings()
+                and os.path.exists(inplace_file)
+                and _mtime(inplace_file) >= max(_mtime(src) for src in ext.sources)):
+            self.mkpath(os.path.dirname(regular_file))
+            self.copy_file(inplace_file, regular_file)
+            return
+        super().build_extension(ext)
+
+    def run(self):
+        # editable installs set inplace too; run() clears it while building
+        self._reuse = bool(self.inplace)
+        super().run()
+        _write_stamp("compile", self._compile_settings())
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})

@@ -72,6 +72,10 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # -- Gallery ------------------------------------------------------------------
+# Estimators' HTML reprs in the gallery pages (auto_examples/) link to their API
+# pages (generated/), one folder up.
+os.environ.setdefault("SKLEARN_PLM_DOCS_URL", "..")
+
 # Examples that take more than a few seconds. SKLEARN_PLM_DOCS_FAST=1 shows their
 # code without running them, for quick builds (e.g. in CI).
 SLOW_EXAMPLES = ["plot_basins", "plot_grid_search", "plot_ww_domain"]

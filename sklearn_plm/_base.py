@@ -1,6 +1,7 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
 import inspect
+import os
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -21,8 +22,8 @@ from ._state import (
 from ._threading import limit_blas_threads
 from ._version import __version__
 from ._validation import (
-    MAX_INT32, check_no_inf, check_temperature, detect_encoding, from_spins, native_byte_order,
-    to_spins, warn_if_not_binary,
+    MAX_INT32, check_no_inf, check_sample_weight, check_temperature, detect_encoding,
+    from_spins, has_non_numeric, native_byte_order, to_spins, warn_if_not_binary,
 )
 
 
@@ -78,15 +79,40 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             self.__dict__.update(saved)
             raise
 
+    # The HTML repr's "?" links to this estimator's API page. The docs have no
+    # fixed address yet: the link shows when SKLEARN_PLM_DOCS_URL names the root
+    # of a build of doc/ (the gallery pages set it, so their reprs link).
+    _doc_link_module = "sklearn_plm"
+
+    @property
+    def _doc_link_template(self):
+        root = os.environ.get("SKLEARN_PLM_DOCS_URL", "").rstrip("/")
+        return f"{root}/generated/{{estimator_module}}.{{estimator_name}}.html" if root else ""
+
+    # What to put before the estimator when X holds strings or categories.
+    _non_numeric_hint = (
+        "Encode each column as integer codes first, e.g. with "
+        "sklearn.preprocessing.OrdinalEncoder in a pipeline before this estimator."
+    )
+
     def _validate_input(self, X, reset):
-        return validate_data(
-            self,
-            native_byte_order(X),
-            reset=reset,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            ensure_min_features=2 if reset else 1,
-        )
+        try:
+            return validate_data(
+                self,
+                native_byte_order(X),
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan",
+                ensure_min_features=2 if reset else 1,
+            )
+        except (TypeError, ValueError) as exc:
+            if has_non_numeric(X):
+                # same type: callers (and scikit-learn's checks) catch TypeError for objects
+                raise type(exc)(
+                    f"{type(self).__name__} needs numbers, but X holds non-numeric values "
+                    f"such as strings or categories ({exc}). {self._non_numeric_hint}"
+                ) from exc
+            raise
 
     def _n_threads(self):
         return max(1, effective_n_jobs(self.n_jobs))
@@ -123,7 +149,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         return self.complete(X).X
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean pseudo-log-likelihood of the rows of X (higher is better).
 
         Parameters
@@ -132,12 +158,18 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Patterns.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows: the score is then the weighted mean.
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
+        scores = self.score_samples(X)
+        if sample_weight is None:
+            return float(np.mean(scores))
+        sample_weight = check_sample_weight(sample_weight, scores)
+        return float(np.dot(sample_weight, scores) / sample_weight.sum())
 
     # Attributes that every fitted state has; subclasses name theirs.
     _fitted_attributes = ("coupling_", "fields_")
@@ -225,6 +257,14 @@ class BaseIsingMemory(BaseMemory):
 
     # Inverse temperature of the conditionals used by score_samples.
     _score_beta = 1.0
+
+    _non_numeric_hint = (
+        "Encode the columns as numbers first, in a pipeline before this estimator: "
+        "sklearn.preprocessing.OrdinalEncoder turns two categories into 0/1, "
+        "OneHotEncoder(sparse_output=False) gives one binary column per category "
+        "(or use PottsPseudoLikelihoodMemory for many categories), and Binarizer "
+        "thresholds numeric columns into 0/1."
+    )
 
     def _validate_input(self, X, reset):
         X = super()._validate_input(X, reset)
@@ -362,9 +402,10 @@ class BaseIsingMemory(BaseMemory):
             return S @ self.coupling_.T + self.fields_
 
     def score_samples(self, X):
-        """Exact pseudo-log-likelihood of each row.
+        r"""Exact pseudo-log-likelihood of each row.
 
-        ``sum_i log p(x_i | x_rest)`` with ``p = sigmoid(2 beta x_i h_i)``,
+        :math:`\sum_i \log p(x_i \mid x_{\setminus i})` with
+        :math:`p(x_i \mid x_{\setminus i}) = \sigma(2 \beta x_i h_i)`,
         summed over the known entries; unknown (NaN) entries are left out of
         the sum and add nothing to the other sites' fields.
 
@@ -385,7 +426,7 @@ class BaseIsingMemory(BaseMemory):
         return out
 
     def energy(self, X):
-        """Energy ``E(x) = -1/2 x.J.x - b.x`` of each row.
+        r"""Energy :math:`E(x) = -\frac{1}{2} x^\top J x - b^\top x` of each row.
 
         For symmetric couplings the conditionals of ``exp(-beta E)`` are the
         ones the pseudo-likelihood fits. Unknown entries count as 0.
@@ -407,12 +448,13 @@ class BaseIsingMemory(BaseMemory):
 
     def sample(self, n_samples=1, *, temperature=1.0, n_sweeps=10, burn_in=100, n_chains=None,
                random_state=None):
-        """Draw states from the fitted model by Gibbs sampling.
+        r"""Draw states from the fitted model by Gibbs sampling.
 
-        Each site is redrawn from ``p(x_i = +1 | rest) = sigmoid(2 h_i / T)``
-        with ``T = temperature / beta``, the conditionals the model was fit
+        Each site is redrawn from
+        :math:`p(x_i = +1 \mid x_{\setminus i}) = \sigma(2 h_i / T)` with
+        :math:`T` = ``temperature / beta``, the conditionals the model was fit
         to. For symmetric couplings the chains sample
-        ``p(x) ~ exp(-beta E(x) / temperature)``; for asymmetric couplings
+        :math:`p(x) \propto \exp(-\beta E(x) / \mathrm{temperature})`; for asymmetric couplings
         they sample the stationary distribution of the chain defined by the
         conditionals (sites visited in index order).
 

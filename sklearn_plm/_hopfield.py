@@ -27,7 +27,7 @@ _INCREMENTAL_RULES = ("hebb", "storkey")
 
 
 class HopfieldMemory(BaseIsingMemory):
-    """Binary Hopfield network with a classical learning rule.
+    r"""Binary Hopfield network with a classical learning rule.
 
     Shares the recall (``transform``, ``complete``) and scoring interface of
     :class:`PseudoLikelihoodMemory`, so both can be swapped in a pipeline.
@@ -37,12 +37,12 @@ class HopfieldMemory(BaseIsingMemory):
     rule : {"hebb", "pseudo-inverse", "storkey", "perceptron"}, default="hebb"
         Learning rule:
 
-        - ``"hebb"``: ``J = sum_mu s^mu s^mu.T / N``;
+        - ``"hebb"``: :math:`J = \frac{1}{N} \sum_\mu s^\mu s^{\mu\top}`;
         - ``"pseudo-inverse"``: the projector onto the span of the patterns;
         - ``"storkey"``: Storkey's (1997) incremental rule, one pattern after
           another in the order given;
         - ``"perceptron"``: every row ``J_i`` trained until each pattern's
-          stability ``s_i h_i / ||J_i||`` reaches ``margin`` (batch Gardner
+          stability :math:`s_i h_i / \|J_i\|` reaches ``margin`` (batch Gardner
           rule), or to the maximal-stability solution with ``margin="max"``.
     margin : float or "max", default=0.0
         Stability margin of the perceptron rule.

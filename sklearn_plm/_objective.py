@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 
+from ._gemm import panel_matmul
 from ._pseudolikelihood_fast import ising_residual
 
 # Rows of X processed per GEMM; bounds the (rows x sites) temporaries.
@@ -37,8 +38,10 @@ class IsingPseudoLikelihood:
         Whether each site has a field parameter (last column of ``coef``).
     """
 
-    # the two matrix products do the work of an evaluation, not the kernel
-    threads_in_kernel = False
+    # The two matrix products do the work of an evaluation. They run on this
+    # datafit's own threads, in fixed panels (see _gemm), with BLAS on one
+    # thread: BLAS threads would make the result depend on n_jobs.
+    threads_in_kernel = True
 
     def __init__(self, beta=1.0, fit_fields=False):
         self.beta = beta
@@ -87,7 +90,7 @@ class IsingPseudoLikelihood:
         start, stop : int
             The block of sites.
         n_threads : int
-            OpenMP threads for the elementwise kernel.
+            Threads of the matrix products (the result does not depend on it).
 
         Returns
         -------
@@ -103,11 +106,13 @@ class IsingPseudoLikelihood:
         row_loss = np.empty(self.n_samples, dtype=np.float64)
         for k, rows in enumerate(self._chunks(nb)):
             X = S[rows]
-            H = np.matmul(X, J.T, out=self._buffer("H", (X.shape[0], nb)))
+            H = panel_matmul(X, J.T, self._buffer("H", (X.shape[0], nb)), n_threads)
             if b is not None:
                 H += b
-            ising_residual(H, X, start, self.weight[rows], self.beta, row_loss[rows], n_threads)
-            np.matmul(H.T, X, out=G)
+            # one thread: OpenMP threads spinning after the kernel would take
+            # the cores of the next product's threads
+            ising_residual(H, X, start, self.weight[rows], self.beta, row_loss[rows], 1)
+            panel_matmul(H.T, X, G, n_threads)
             # chunk gradients are summed in float64, in chunk order
             if k == 0:
                 grad[:, :N] = G

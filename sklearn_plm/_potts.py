@@ -40,17 +40,24 @@ def _apc(F):
 
 
 class PottsPseudoLikelihoodMemory(BaseMemory):
-    """Associative memory for categorical data trained by maximum pseudo-likelihood.
+    r"""Associative memory for categorical data trained by maximum pseudo-likelihood.
 
     The model is a Potts network: site ``i`` takes one of ``q`` states, coded
     ``0, ..., q-1``. With couplings ``J[i, j, a, b]`` (between state ``a`` at
     site ``i`` and state ``b`` at site ``j``) and fields ``h[i, a]``, the
-    local field of state ``a`` at site ``i`` is
-    ``H_i(a) = h[i, a] + sum_{j != i} J[i, j, a, x_j]`` and the conditional
-    of a site given the others is ``p(x_i = a | x_rest) = softmax_a(beta H_i(a))``.
+    local field of state :math:`a` at site :math:`i` and the conditional of a
+    site given the others are
+
+    .. math::
+
+        H_i(a) = h_{ia} + \sum_{j \neq i} J_{ij}(a, x_j), \qquad
+        p(x_i = a \mid x_{\setminus i})
+        = \frac{e^{\beta H_i(a)}}{\sum_{c} e^{\beta H_i(c)}}.
+
     Training minimizes the mean over samples of the negative
     pseudo-log-likelihood (a sum over sites) plus
-    ``alpha/2 ||J||^2 + alpha_fields/2 ||h||^2``; with asymmetric couplings
+    :math:`\frac{\alpha}{2} \|J\|^2 + \frac{\alpha_h}{2} \|h\|^2`
+    (``alpha`` and ``alpha_fields``); with asymmetric couplings
     this is one multinomial logistic regression per site on the one-hot
     encoding of the other sites (plmDCA's asymmetric variant).
 

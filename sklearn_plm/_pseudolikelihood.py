@@ -9,24 +9,33 @@ from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
 from ._objective import IsingPseudoLikelihood, L2Penalty
 from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
 from ._stochastic import AdamState, adam_step
+from ._threading import limit_blas_threads
 from ._validation import (
     check_model_memory, check_sample_weight, detect_encoding, fits_in_memory, to_spins,
 )
 
 
 class PseudoLikelihoodMemory(BaseIsingMemory):
-    """Associative memory trained by maximum pseudo-likelihood.
+    r"""Associative memory trained by maximum pseudo-likelihood.
 
-    The model is a network of binary spins ``s_i`` in {-1, +1} with couplings
-    ``J`` (zero diagonal, asymmetric unless ``symmetric=True``) and optional
-    fields ``b``. Training maximizes the pseudo-likelihood, the product over
-    sites of ``p(s_i | s_rest) = sigmoid(2 beta s_i h_i)`` with local field
-    ``h_i = sum_j J_ij s_j + b_i``; with asymmetric couplings this is one
-    logistic regression per site. The objective is the mean over patterns of
-    the negative pseudo-log-likelihood (a sum over sites) plus
-    ``alpha/2 ||J||^2 + alpha_fields/2 ||b||^2``.
+    The model is a network of binary spins :math:`s_i \in \{-1, +1\}` with
+    couplings :math:`J` (zero diagonal, asymmetric unless ``symmetric=True``)
+    and optional fields :math:`b`. Training maximizes the pseudo-likelihood,
+    the product over sites of the conditionals
 
-    Run at zero temperature (``s_i <- sign(h_i)``) the trained network is an
+    .. math::
+
+        p(s_i \mid s_{\setminus i}) = \sigma(2 \beta s_i h_i), \qquad
+        h_i = \sum_{j \neq i} J_{ij} s_j + b_i,
+
+    with :math:`\sigma` the logistic function; with asymmetric couplings this
+    is one logistic regression per site. The objective is the mean over
+    patterns of the negative pseudo-log-likelihood (a sum over sites) plus
+    :math:`\frac{\alpha}{2} \|J\|^2 + \frac{\alpha_b}{2} \|b\|^2`
+    (``alpha`` and ``alpha_fields``).
+
+    Run at zero temperature (:math:`s_i \leftarrow \operatorname{sign}(h_i)`)
+    the trained network is an
     associative memory: training patterns become fixed points with large
     basins of attraction, and with many structured examples its attractors
     correlate with unseen examples (D'Amico et al., 2025).
@@ -70,7 +79,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         Step size of the Adam updates of :meth:`partial_fit`; step ``t``
         uses ``adam_learning_rate / sqrt(1 + t / 100)``.
     init : {"auto", "zeros", "hebb"}, default="auto"
-        Starting couplings: zeros, or the Hebb rule ``sum_mu s s^T / N``.
+        Starting couplings: zeros, or the Hebb rule
+        :math:`\frac{1}{N} \sum_\mu s^\mu s^{\mu\top}`.
         ``"auto"`` is ``"hebb"`` for ``solver="gd"`` and ``"zeros"``
         otherwise.
     warm_start : bool, default=False
@@ -275,7 +285,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
         penalty = L2Penalty(self.alpha, alpha_fields, n_features)
-        with self._blas_threads():
+        # one BLAS thread: the Hebb start of "gd" must not depend on n_jobs
+        with limit_blas_threads(1):
             coef0 = self._initial_coef(datafit, sample_weight)
         if self.symmetric:
             J0 = coef0[:, :n_features]

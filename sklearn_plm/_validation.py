@@ -205,3 +205,17 @@ def check_model_memory(n_features, n_dense_copies, what="model", hint=""):
     return check_memory(
         float(n_features) ** 2 * n_dense_copies * 8, f"{what} for {n_features} features",
         f"{n_dense_copies:.3g} dense {n_features}x{n_features} float64 arrays", hint)
+
+
+def has_non_numeric(X):
+    """Whether ``X`` holds strings or categories (pandas or NumPy), not numbers."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None:
+        dtypes = list(dtypes) if hasattr(dtypes, "__iter__") else [dtypes]
+    else:
+        try:
+            dtypes = [np.asarray(X).dtype]
+        except (TypeError, ValueError):
+            return False
+    # pandas' categorical and string dtypes have kind "O", like object arrays
+    return any(getattr(dtype, "kind", "O") in "OSU" for dtype in dtypes)

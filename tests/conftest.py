@@ -3,6 +3,13 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 
+def pytest_configure(config):
+    # A complex value silently cast to real is a bug. numpy.exceptions is new in
+    # numpy 1.25; older numpy has the class at the top level.
+    name = "numpy.exceptions" if hasattr(np, "exceptions") else "numpy"
+    config.addinivalue_line("filterwarnings", f"error::{name}.ComplexWarning")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _pin_blas_threads():
     # Shared 2-core machines: a starved second BLAS thread halves throughput.

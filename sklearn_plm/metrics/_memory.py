@@ -42,12 +42,12 @@ def _check_n_features(S, J, name="X"):
     prefer_skip_nested_validation=True,
 )
 def overlap(X_ref, X):
-    """Signed overlap ``m = (1/N) sum_i xi_i s_i`` between matching rows.
+    r"""Signed overlap :math:`m = \frac{1}{N} \sum_i \xi_i s_i` between matching rows.
 
     Values are read as spins like the estimators do (``x > 0`` is +1, any
     other value -1, so {0, 1} and {-1, +1} data both work); NaN counts as 0.
     ``m = 1`` means identical rows, ``-1`` opposite ones, and two independent
-    random rows have ``m`` of order ``1/sqrt(N)``.
+    random rows have :math:`m` of order :math:`1/\sqrt{N}`.
 
     Parameters
     ----------
@@ -85,10 +85,10 @@ def overlap(X_ref, X):
     prefer_skip_nested_validation=True,
 )
 def stabilities(estimator_or_J, X):
-    """Stability of every spin of every pattern, ``xi_i h_i / ||J_i||``.
+    r"""Stability of every spin of every pattern, :math:`\xi_i h_i / \|J_i\|`.
 
-    ``h_i = sum_j J_ij xi_j + b_i`` is the local field (``b`` is the
-    estimator's ``fields_``, zero for an array), and ``||J_i||`` the
+    :math:`h_i = \sum_j J_{ij} \xi_j + b_i` is the local field (:math:`b` is the
+    estimator's ``fields_``, zero for an array), and :math:`\|J_i\|` the
     Euclidean norm of row ``i`` of the couplings, so the stabilities do not
     change when a row is rescaled. A pattern is a fixed point of the
     zero-temperature dynamics when all its stabilities are positive; large
@@ -316,15 +316,19 @@ def basin_size(estimator, X, m_in=None, *, threshold=0.999, n_trials=1, random_s
     prefer_skip_nested_validation=True,
 )
 def asymmetry(estimator_or_J):
-    """Normalized asymmetry of the couplings, in [0, 1].
+    r"""Normalized asymmetry of the couplings, in [0, 1].
 
-    ``||J - J.T||^2 / (||J - J.T||^2 + ||J + J.T||^2)``, the share of the
-    squared norm carried by the antisymmetric part ``(J - J.T) / 2``
+    .. math::
+
+        \frac{\|J - J^\top\|^2}{\|J - J^\top\|^2 + \|J + J^\top\|^2},
+
+    the share of the squared norm carried by the antisymmetric part
+    :math:`(J - J^\top) / 2`
     (Frobenius norms; the diagonal is ignored). It is 0 for symmetric
     couplings, 1 for antisymmetric ones and 1/2 for independent random
-    ``J_ij`` and ``J_ji``; it does not change when J is rescaled. In terms of
-    ``eta = 1 - sum_ij J_ij J_ji / sum_ij J_ij^2`` (range [0, 2]) it equals
-    ``eta / 2``. All-zero couplings give 0.
+    :math:`J_{ij}` and :math:`J_{ji}`; it does not change when J is rescaled.
+    In terms of :math:`\eta = 1 - \sum_{ij} J_{ij} J_{ji} / \sum_{ij} J_{ij}^2`
+    (range [0, 2]) it equals :math:`\eta / 2`. All-zero couplings give 0.
 
     Parameters
     ----------

@@ -3,6 +3,10 @@
 Each fixture pickles a fitted estimator together with probe inputs and the
 outputs it gave when saved, so later versions can check that old models
 keep loading and answering the same.
+
+Run it with numpy 1.x (the minimum-versions environment of ``.ci/run``):
+numpy 2 reads pickles written by numpy 1, but numpy 1 cannot read numpy 2's
+(``No module named 'numpy._core'``).
 """
 
 import pickle
@@ -17,6 +21,8 @@ HERE = Path(__file__).parent
 
 
 def main():
+    if int(np.__version__.split(".")[0]) >= 2:
+        raise SystemExit("write the fixtures with numpy 1.x, so that numpy 1 and 2 both read them")
     rng = np.random.default_rng(0)
     X = rng.choice([-1.0, 1.0], size=(12, 40))
     probes = np.where(rng.random(X.shape) < 0.15, -X, X)
