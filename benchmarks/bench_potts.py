@@ -1,6 +1,7 @@
-"""Potts (categorical) pseudo-likelihood: evaluation cost and time to convergence.
+"""Potts (categorical) pseudo-likelihood: evaluation cost, time to convergence, plmc.
 
     python benchmarks/bench_potts.py [--quick] [--repeats R]
+    python benchmarks/bench_potts.py --plmc-only [--plmc PATH] [--families ww,rna5s,...]
 
 Rows:
 * one loss+gradient evaluation of all sites (gather kernel, the default, and
@@ -12,11 +13,27 @@ Rows:
 
 BLAS and the kernels run on one thread (process CPU seconds are reported as
 well as wall seconds), so the numbers are comparable on a shared machine.
+
+Side by side with plmc (binary from ``--plmc`` or the ``PLMC`` environment
+variable, e.g. plmc built with ``make all-openmp32``; skipped with a note when
+absent): the families of ``benchmarks/_families.py`` (real ones read from
+installed packages, skipped when absent) get the same sequence weights
+(``sequence_weights(X, identity=0.8)``, given to plmc with ``-w``) and plmc's
+objective (``penalty_scale="sum"``, ``alpha=le``, ``alpha_fields=lh``,
+``symmetric=True``). Each fit runs in its own process, so its peak RSS is its
+own. Rows: plmc's iterations, CPU s and peak RSS; the library's iterations,
+CPU s to its own stopping rule, CPU s until its objective first reaches plmc's
+final one, CPU s per iteration and peak RSS, and the ratios of those at equal
+objective.
 """
 
 import argparse
+import json
 import os
+import resource
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -72,11 +89,136 @@ def bench_fit(name, X, sample_weight=None, **params):
     return name, time.perf_counter() - w0, time.process_time() - c0, est.n_iter_
 
 
+def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter):
+    """One library fit in this (fresh) process; prints a JSON line."""
+    import sklearn_plm._solvers as solvers
+    from _families import load_family
+    from sklearn_plm.datasets import sequence_weights
+
+    fam = load_family(family)
+    X = fam.X.astype(dtype)
+    w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
+    W = float(w.sum())
+    trace = []
+    plain = solvers._objective
+
+    def traced(*a, **k):  # records (CPU s, objective) at every evaluation
+        fun, counter = plain(*a, **k)
+
+        def wrapped(x):
+            f, g = fun(x)
+            trace.append((time.process_time() - c0, f * W))
+            return f, g
+
+        return wrapped, counter
+
+    solvers._objective = traced
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    est = PottsPseudoLikelihoodMemory(le, alpha_fields=lh, penalty_scale="sum", symmetric=True,
+                                      n_states=len(fam.alphabet), tol=tol, max_iter=max_iter,
+                                      n_jobs=n_jobs)
+    with threadpool_limits(limits=1 if n_jobs == 1 else None, user_api="blas"):
+        c0, w0 = time.process_time(), time.perf_counter()
+        est.fit(X, sample_weight=w)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    print(json.dumps({
+        "n_iter": est.n_iter_, "objective": est.loss_ * W, "cpu": cpu, "wall": wall,
+        "n_evals": len(trace), "trace": trace, "rss_before_fit_mb": rss0,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "shape": list(X.shape), "q": len(fam.alphabet)}))
+
+
+def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", family, "--dtype", dtype,
+           "--le", repr(le), "--lh", repr(lh), "--n-jobs", str(n_jobs), "--tol", repr(tol),
+           "--max-iter", str(max_iter)]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _time_to(trace, target):
+    """First time at which the traced objective is at or below ``target``."""
+    for t, f in trace:
+        if f <= target:
+            return t
+    return None
+
+
+# plmc's (le, lh): its usage text's L2 strengths for couplings and fields
+PLMC_LE, PLMC_LH = 16.0, 0.01
+
+
+def bench_plmc(families, binary, n_jobs=1, dtype="float32"):
+    """Rows of the side-by-side table against plmc, one per family."""
+    from _families import load_family
+    from _plmc import run_plmc
+    from sklearn_plm.datasets import sequence_weights
+
+    print(f"\n| family | N | P | q | threads | plmc iter | plmc CPU s | plmc wall s | plmc RSS MB "
+          f"| ours ({dtype}) iter | ours CPU s | ours wall s | ours CPU s to plmc objective "
+          "| time ratio at equal objective | CPU s/iter plmc / ours | ours RSS MB "
+          "| RSS ratio | objective ours / plmc - 1 |")
+    print("|" + "---|" * 18)
+    for name in families:
+        fam = load_family(name)
+        if fam.skip:
+            print(f"| {name} | skipped: {fam.skip} |" + " |" * 16, flush=True)
+            continue
+        P, N = fam.X.shape
+        w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
+        ref = run_plmc(binary, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH, n_threads=n_jobs)
+        ours = _run_worker(name, dtype, PLMC_LE, PLMC_LH, n_jobs=n_jobs)
+        # plmc prints fx to 0.1: "reached" means within that rounding
+        t_eq = _time_to(ours["trace"], ref["objective"] + 0.05)
+        t_ref = ref["cpu"] if n_jobs == 1 else ref["wall"]
+        ratio = f"{t_eq / t_ref:.2f}" if t_eq is not None else "not reached"
+        t_eq_s = f"{t_eq:.2f}" if t_eq is not None else "-"
+        print(f"| {name} | {N} | {P} | {len(fam.alphabet)} | {n_jobs} | {ref['n_iter']} | "
+              f"{ref['cpu']:.2f} | {ref['wall']:.2f} | {ref['peak_rss_mb']:.0f} | "
+              f"{ours['n_iter']} | {ours['cpu']:.2f} | {ours['wall']:.2f} | {t_eq_s} | {ratio} | "
+              f"{(ref['cpu'] / ref['n_iter']) / (ours['cpu'] / ours['n_iter']):.2f} | "
+              f"{ours['peak_rss_mb']:.0f} | {ours['peak_rss_mb'] / ref['peak_rss_mb']:.2f} | "
+              f"{ours['objective'] / ref['objective'] - 1:+.2e} |", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--plmc", default=None, help="plmc binary (default: $PLMC)")
+    parser.add_argument("--plmc-only", action="store_true", help="only the plmc rows")
+    parser.add_argument("--families", default=None,
+                        help="comma-separated families for the plmc rows (see _families.py)")
+    parser.add_argument("--threads", default="1", help="comma-separated thread counts, plmc rows")
+    # internal: one library fit in a fresh process
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--dtype", default="float32", help=argparse.SUPPRESS)
+    parser.add_argument("--le", type=float, default=PLMC_LE, help=argparse.SUPPRESS)
+    parser.add_argument("--lh", type=float, default=PLMC_LH, help=argparse.SUPPRESS)
+    parser.add_argument("--n-jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--tol", type=float, default=1e-4, help=argparse.SUPPRESS)
+    parser.add_argument("--max-iter", type=int, default=2000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return _fit_worker(args.worker, args.dtype, args.le, args.lh, args.n_jobs, args.tol,
+                           args.max_iter)
+    from _plmc import find_plmc
+
+    binary = find_plmc(args.plmc)
+    families = (args.families.split(",") if args.families else
+                ["ww", "rna5s", "chain-q3"] if args.quick else
+                ["ww", "rna5s", "rhomboid", "dhfr", "s1a", "chain-q3", "chain-q21"])
+    if args.plmc_only:
+        print(f"load average at start: {os.getloadavg()}")
+        if binary is None:
+            print("plmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
+        else:
+            for t in args.threads.split(","):
+                bench_plmc(families, binary, n_jobs=int(t))
+        print(f"\nload average at end: {os.getloadavg()}")
+        return None
     shapes = [(31, 1000), (100, 1000)] if args.quick else [
         (31, 4025), (100, 1000), (100, 5000), (200, 1000), (200, 5000)]
     q = 21
@@ -114,6 +256,11 @@ def main(argv=None):
                 f"WW domain N={X.shape[1]} P={X.shape[0]} q={len(ww.alphabet)}", X,
                 sample_weight=w, alpha=1e-2)
             print(f"| {name} | {wall:.2f} | {cpu:.2f} | {n_iter} |", flush=True)
+    if binary is None:
+        print("\nplmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
+    else:
+        for t in args.threads.split(","):
+            bench_plmc(families, binary, n_jobs=int(t))
     print(f"\nload average at end: {os.getloadavg()}")
 
 

@@ -1,0 +1,59 @@
+"""Run plmc (the C peer) on a family and read its iterations, objective, CPU and RSS.
+
+plmc is built outside the repository (``make all-openmp32`` for float32,
+``make all-openmp`` for float64) and found through ``--plmc PATH`` or the
+``PLMC`` environment variable (``PLMC64`` for the float64 build).
+"""
+
+import os
+import pathlib
+import subprocess
+import tempfile
+import time
+
+
+def find_plmc(path=None, env="PLMC"):
+    """The plmc binary to use, or None (then the plmc rows are skipped)."""
+    path = path or os.environ.get(env)
+    if path and pathlib.Path(path).is_file() and os.access(path, os.X_OK):
+        return str(path)
+    return None
+
+
+def write_fasta(path, X, alphabet):
+    with open(path, "w") as fh:
+        for k, row in enumerate(X):
+            fh.write(f">s{k}\n{''.join(alphabet[c] for c in row)}\n")
+
+
+def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
+    """Fit with plmc; returns a dict with ``n_iter``, ``objective`` (its last
+    printed ``fx``), ``cpu`` (user + system s of the child), ``wall``,
+    ``peak_rss_mb`` and ``trace`` (``(wall s, fx)`` per iteration)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ali, wfile = os.path.join(tmp, "ali.fa"), os.path.join(tmp, "w.txt")
+        write_fasta(ali, X, alphabet)
+        with open(wfile, "w") as fh:
+            fh.writelines(f"{w:.17g}\n" for w in weights)
+        cmd = [binary, "-n", str(n_threads), "-le", repr(le), "-lh", repr(lh), "-lg", repr(lg),
+               "-w", wfile, "-m", str(max_iter), ali]
+        if alphabet != "-ACDEFGHIKLMNPQRSTVWY":
+            cmd[1:1] = ["-a", alphabet]
+        with open(os.path.join(tmp, "log"), "w+") as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            log.seek(0)
+            text = log.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"plmc failed ({proc.returncode}):\n{text[-2000:]}")
+    trace = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 7 and parts[0].isdigit():
+            trace.append((float(parts[1]), float(parts[3])))
+    return {"n_iter": len(trace), "objective": trace[-1][1], "cpu": usage.ru_utime + usage.ru_stime,
+            "wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "trace": trace,
+            "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}
