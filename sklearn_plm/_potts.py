@@ -11,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._sklearn_compat import _check_sample_weight, _fit_context, Interval, StrOptions
 from ._objective import L2Penalty, SumPenalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
-from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
-                               params_to_coef)
+from ._potts_objective import (PackedSymmetricPotts, PottsGroupL1, PottsPseudoLikelihood,
+                               coef_to_params, params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._recall import RecallResult, run_async_kernel
 from ._sampling import gibbs_potts
@@ -342,8 +342,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
 
     # -------------------------------------------------------------------- fit
 
-    def _penalty(self, n_sites, n_states, weight_sum):
-        """The penalty of the mean objective, from the parameters as given."""
+    def _penalty(self, n_sites, n_states, weight_sum, packed=False):
+        """The penalty of the mean objective, from the parameters as given.
+
+        ``packed``: for :class:`PackedSymmetricPotts` parameters, where each
+        pair's block is stored once (so its terms count twice).
+        """
         alpha, alpha_group = self.alpha, self.alpha_group
         alpha_fields = alpha if self.alpha_fields is None else self.alpha_fields
         if self.penalty_scale == "sum":
@@ -352,6 +356,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             # plmc's lh ||h||^2 is alpha_fields/2 ||h||^2 with alpha_fields = 2 lh
             alpha, alpha_fields = alpha / weight_sum, 2.0 * alpha_fields / weight_sum
             alpha_group = alpha_group / weight_sum
+        if packed:
+            n_pairs = n_sites * (n_sites - 1) // 2
+            return SumPenalty(L2Penalty(2 * alpha, alpha_fields, n_pairs * n_states**2),
+                              PottsGroupL1(2 * alpha_group, n_pairs, n_states, diagonal=False))
         return SumPenalty(L2Penalty(alpha, alpha_fields, n_sites * n_states**2),
                           PottsGroupL1(alpha_group, n_sites, n_states))
 
@@ -397,12 +405,21 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
-        penalty = self._penalty(N, q, float(sample_weight.sum()))
-        coef0 = self._initial_coef(datafit, float(sample_weight.sum()))
+        W = float(sample_weight.sum())
+        # L-BFGS solves a symmetric fit over the free parameters only (plmc's
+        # layout, half the memory); gradient descent keeps the row layout
+        packed = self.symmetric and self.solver == "lbfgs"
+        penalty = self._penalty(N, q, W, packed=packed)
+        coef0 = self._initial_coef(datafit, W)
         if self.symmetric:
             coef0 = datafit.symmetrize(coef0)
+        if packed:
+            datafit = PackedSymmetricPotts(datafit)
+            coef0 = datafit.pack(coef0)
 
         coef, self.n_iter_, self.loss_ = solve(self, datafit, penalty, coef0)
+        if packed:
+            coef = datafit.unpack(coef)
 
         J, h = coef_to_params(coef, N, q, self.fit_fields)
         if self.symmetric:

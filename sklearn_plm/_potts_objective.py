@@ -213,13 +213,18 @@ class PottsGroupL1:
         ``coef[i, j*q*q:(j+1)*q*q]`` of the row layout.
     eps : float, default=1e-3
         Smoothing inside the square root.
+    diagonal : bool, default=True
+        Whether row ``k`` holds a diagonal block ``J[start + k, start + k]``,
+        which is not a parameter (False for the packed rows of
+        :class:`PackedSymmetricPotts`, whose blocks are the pairs ``i < j``).
     """
 
-    def __init__(self, alpha_group, n_sites, n_states, eps=1e-3):
+    def __init__(self, alpha_group, n_sites, n_states, eps=1e-3, diagonal=True):
         self.alpha_group = alpha_group
         self.n_sites = n_sites
         self.n_states = n_states
         self.eps = eps
+        self.diagonal = diagonal
 
     @property
     def active(self):
@@ -231,7 +236,8 @@ class PottsGroupL1:
         norms = np.sqrt(self.eps + np.einsum("kjc,kjc->kj", blocks, blocks))
         # the blocks J[i, i] are not parameters
         off = np.ones(norms.shape, dtype=bool)
-        off[np.arange(len(coef)), start + np.arange(len(coef))] = False
+        if self.diagonal:
+            off[np.arange(len(coef)), start + np.arange(len(coef))] = False
         return blocks, norms, off
 
     def value(self, coef, start=0):
@@ -248,3 +254,101 @@ class PottsGroupL1:
         view.shape = (len(coef), N, qq)  # raises rather than copies
         view += scale[..., None] * blocks
         return grad
+
+
+class PackedSymmetricPotts:
+    """Symmetric Potts data term over the free parameters only, as plmc stores them.
+
+    The parameter vector is one row: the blocks ``e_ij = J[i, j]`` of the
+    pairs ``i < j`` (``q*q`` values each, in the row layout's ``[b, a]``
+    order), then the fields (N*q, with ``fit_fields``). It is half the size of
+    the row layout, in which ``J[i, j]`` and ``J[j, i]`` are both stored, so
+    the solver's vectors and history are half as large, and the L-BFGS metric
+    on ``(e, h)`` is plmc's. An evaluation expands it into the row layout in
+    the data's dtype, calls the row datafit and folds the gradient back
+    (``G[i, j] + G[j, i].T``: both conditionals see ``e_ij``).
+
+    Parameters
+    ----------
+    datafit : PottsPseudoLikelihood
+        Initialized row datafit.
+    """
+
+    # the solvers see one site with all the parameters; nothing to project
+    n_sites = 1
+
+    def __init__(self, datafit):
+        self.datafit = datafit
+        N, q = datafit.n_sites, datafit.n_states
+        self.n_pairs = N * (N - 1) // 2
+        self.n_couplings = self.n_pairs * q * q
+        self.n_params = self.n_couplings + (N * q if datafit.fit_fields else 0)
+        self._iu, self._ju = np.triu_indices(N, k=1)
+        self._buffer = None
+
+    @property
+    def threads_in_kernel(self):
+        return self.datafit.threads_in_kernel
+
+    @property
+    def history_dtype(self):
+        """L-BFGS pairs in the evaluation's dtype (float32 pairs for float32 data)."""
+        return self.datafit.dtype
+
+    def _blocks(self, rows):
+        """View ``(N, N, q, q)`` of the coupling part of row-layout parameters."""
+        d = self.datafit
+        N, q = d.n_sites, d.n_states
+        return rows.reshape(N, d.n_rows, q)[:, :N * q].reshape(N, N, q, q)
+
+    def pack(self, coef):
+        """Row-layout parameters (symmetric) -> one packed row (1, n_params)."""
+        d = self.datafit
+        N, q = d.n_sites, d.n_states
+        out = np.empty((1, self.n_params))
+        out[0, :self.n_couplings] = self._blocks(coef)[self._iu, self._ju].ravel()
+        if d.fit_fields:
+            out[0, self.n_couplings:] = coef.reshape(N, d.n_rows, q)[:, N * q].ravel()
+        return out
+
+    def unpack(self, x, dtype=np.float64, out=None):
+        """One packed row -> row-layout parameters (N, n_params) in ``dtype``."""
+        d = self.datafit
+        N, q = d.n_sites, d.n_states
+        if out is None:
+            out = np.zeros((N, d.n_params), dtype=dtype)
+        x = np.asarray(x).ravel()
+        e = x[:self.n_couplings].reshape(self.n_pairs, q, q)
+        F = self._blocks(out)
+        F[self._iu, self._ju] = e
+        F[self._ju, self._iu] = e.transpose(0, 2, 1)
+        if d.fit_fields:
+            out.reshape(N, d.n_rows, q)[:, N * q] = x[self.n_couplings:].reshape(N, q)
+        return out
+
+    def value_grad(self, coef, start=0, stop=1, n_threads=1):
+        """Data term and its gradient in the packed parameters ``coef`` (1, n_params)."""
+        d = self.datafit
+        N, q = d.n_sites, d.n_states
+        if self._buffer is None:
+            # diagonal blocks stay zero: only off-diagonal blocks are written
+            self._buffer = np.zeros((N, d.n_params), dtype=d.dtype)
+        rows = self.unpack(coef, out=self._buffer)
+        loss, grad = d.value_grad(rows, 0, N, n_threads)
+        G = self._blocks(grad)
+        out = np.empty((1, self.n_params))
+        ge = out[0, :self.n_couplings].reshape(self.n_pairs, q, q)
+        ge[...] = G[self._iu, self._ju]
+        ge += G[self._ju, self._iu].transpose(0, 2, 1)
+        if d.fit_fields:
+            out[0, self.n_couplings:] = grad.reshape(N, d.n_rows, q)[:, N * q].ravel()
+        return loss, out
+
+    def symmetrize(self, grad):
+        """Packed parameters are symmetric by construction."""
+        return grad
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_buffer"] = None
+        return state
