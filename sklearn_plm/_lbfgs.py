@@ -177,7 +177,8 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     eps_f = _APPROX_EPS * abs(f0)
 
     def evaluate(t):
-        xt = x + t * d
+        xt = np.multiply(d, t)  # in place: one array of the problem's size per trial
+        xt += x
         f, g = fun(xt)
         return xt, f, g, float(g @ d)
 

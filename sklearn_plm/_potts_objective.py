@@ -283,8 +283,13 @@ class PackedSymmetricPotts:
         self.n_pairs = N * (N - 1) // 2
         self.n_couplings = self.n_pairs * q * q
         self.n_params = self.n_couplings + (N * q if datafit.fit_fields else 0)
-        self._iu, self._ju = np.triu_indices(N, k=1)
         self._buffer = None
+
+    def _pair_rows(self):
+        """``(first, stop)`` of the pairs ``(i, j > i)`` of each site ``i`` in the packing."""
+        N = self.datafit.n_sites
+        starts = np.concatenate([[0], np.cumsum(np.arange(N - 1, 0, -1))]).astype(int)
+        return [(int(starts[i]), int(starts[i + 1])) for i in range(N - 1)]
 
     @property
     def threads_in_kernel(self):
@@ -306,7 +311,10 @@ class PackedSymmetricPotts:
         d = self.datafit
         N, q = d.n_sites, d.n_states
         out = np.empty((1, self.n_params))
-        out[0, :self.n_couplings] = self._blocks(coef)[self._iu, self._ju].ravel()
+        F = self._blocks(coef)
+        e = out[0, :self.n_couplings].reshape(self.n_pairs, q, q)
+        for i, (a, b) in enumerate(self._pair_rows()):
+            e[a:b] = F[i, i + 1:]
         if d.fit_fields:
             out[0, self.n_couplings:] = coef.reshape(N, d.n_rows, q)[:, N * q].ravel()
         return out
@@ -320,8 +328,10 @@ class PackedSymmetricPotts:
         x = np.asarray(x).ravel()
         e = x[:self.n_couplings].reshape(self.n_pairs, q, q)
         F = self._blocks(out)
-        F[self._iu, self._ju] = e
-        F[self._ju, self._iu] = e.transpose(0, 2, 1)
+        # one site's row of pairs at a time: no temporary of the problem's size
+        for i, (a, b) in enumerate(self._pair_rows()):
+            F[i, i + 1:] = e[a:b]
+            F[i + 1:, i] = e[a:b].transpose(0, 2, 1)
         if d.fit_fields:
             out.reshape(N, d.n_rows, q)[:, N * q] = x[self.n_couplings:].reshape(N, q)
         return out
@@ -338,8 +348,8 @@ class PackedSymmetricPotts:
         G = self._blocks(grad)
         out = np.empty((1, self.n_params))
         ge = out[0, :self.n_couplings].reshape(self.n_pairs, q, q)
-        ge[...] = G[self._iu, self._ju]
-        ge += G[self._ju, self._iu].transpose(0, 2, 1)
+        for i, (a, b) in enumerate(self._pair_rows()):
+            np.add(G[i, i + 1:], G[i + 1:, i].transpose(0, 2, 1), out=ge[a:b])
         if d.fit_fields:
             out[0, self.n_couplings:] = grad.reshape(N, d.n_rows, q)[:, N * q].ravel()
         return loss, out
