@@ -104,6 +104,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry is at most ``tol``.
+        With ``symmetric=True`` and ``solver="lbfgs"`` the parameters are the
+        blocks of the pairs ``i < j`` and the fields (each pair stored once,
+        as plmc does), so a coupling's gradient sums the terms of both
+        conditionals that contain it.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"``.
     clip : float, default=None
