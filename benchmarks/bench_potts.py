@@ -223,6 +223,14 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
               flush=True)
 
 
+def _plmc_rows(families, binary, args):
+    if binary is None:
+        print("\nplmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
+        return
+    for t in args.threads.split(","):
+        bench_plmc(families, binary, n_jobs=int(t), full_fits=args.full_fits)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -256,11 +264,7 @@ def main(argv=None):
                 ["ww", "rna5s", "rhomboid", "dhfr", "s1a", "chain-q3", "chain-q21"])
     if args.plmc_only:
         print(f"load average at start: {os.getloadavg()}")
-        if binary is None:
-            print("plmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
-        else:
-            for t in args.threads.split(","):
-                bench_plmc(families, binary, n_jobs=int(t), full_fits=args.full_fits)
+        _plmc_rows(families, binary, args)
         print(f"\nload average at end: {os.getloadavg()}")
         return None
     shapes = [(31, 1000), (100, 1000)] if args.quick else [
@@ -300,11 +304,7 @@ def main(argv=None):
                 f"WW domain N={X.shape[1]} P={X.shape[0]} q={len(ww.alphabet)}", X,
                 sample_weight=w, alpha=1e-2)
             print(f"| {name} | {wall:.2f} | {cpu:.2f} | {n_iter} |", flush=True)
-    if binary is None:
-        print("\nplmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
-    else:
-        for t in args.threads.split(","):
-            bench_plmc(families, binary, n_jobs=int(t), full_fits=args.full_fits)
+    _plmc_rows(families, binary, args)
     print(f"\nload average at end: {os.getloadavg()}")
 
 
