@@ -93,7 +93,7 @@ class _Reached(Exception):
     pass
 
 
-def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None):
+def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weights=None):
     """One library fit in this (fresh) process; prints a JSON line.
 
     With ``until``, the fit stops at the first evaluation whose objective
@@ -105,7 +105,10 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None):
 
     fam = load_family(family)
     X = fam.X.astype(dtype)
-    w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
+    # weights from the parent (as plmc gets them from -w), so that their own
+    # P x P work does not count in the fit's peak RSS
+    w = (np.load(weights) if weights else
+         sequence_weights(fam.X.astype(np.float64), identity=0.8))
     W = float(w.sum())
     trace = []
     plain = solvers._objective
@@ -142,13 +145,20 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None):
         "shape": list(X.shape), "q": len(fam.alphabet)}))
 
 
-def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=None):
+def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=None,
+                weights=None):
+    import tempfile
+
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", family, "--dtype", dtype,
            "--le", repr(le), "--lh", repr(lh), "--n-jobs", str(n_jobs), "--tol", repr(tol),
            "--max-iter", str(max_iter)] + ([] if until is None else ["--until", repr(until)])
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        if weights is not None:
+            np.save(os.path.join(tmp, "w.npy"), weights)
+            cmd += ["--weights", os.path.join(tmp, "w.npy")]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -204,7 +214,7 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
         target = plmc_objective(fam.X, w, ref["J"], ref["h"], PLMC_LE, PLMC_LH, len(fam.alphabet))
         del ref["J"], ref["h"]
         ours = _run_worker(name, dtype, PLMC_LE, PLMC_LH, n_jobs=n_jobs,
-                           until=None if full_fits else target)
+                           until=None if full_fits else target, weights=w)
         t_eq = _time_to(ours["trace"], target)
         # one thread: process CPU s; two: wall s (what a user waits for)
         t_ref = ref["cpu"] if n_jobs == 1 else ref["wall"]
@@ -249,13 +259,14 @@ def main(argv=None):
     parser.add_argument("--tol", type=float, default=1e-4, help=argparse.SUPPRESS)
     parser.add_argument("--max-iter", type=int, default=2000, help=argparse.SUPPRESS)
     parser.add_argument("--until", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--weights", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--full-fits", action="store_true",
                         help="plmc rows: run the library's fits to its own stopping rule "
                              "(default: stop at plmc's objective)")
     args = parser.parse_args(argv)
     if args.worker:
         return _fit_worker(args.worker, args.dtype, args.le, args.lh, args.n_jobs, args.tol,
-                           args.max_iter, args.until)
+                           args.max_iter, args.until, args.weights)
     from _plmc import find_plmc
 
     binary = find_plmc(args.plmc)

@@ -19,6 +19,11 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 from ._random cimport shuffle
 
+# Storage of the gather kernel's gradient, independent of the parameters' type.
+ctypedef fused gradient_t:
+    float
+    double
+
 
 cdef inline double _residual_inplace(floating *z, Py_ssize_t q, double beta, Py_ssize_t y,
                                      double w) noexcept nogil:
@@ -95,7 +100,7 @@ cdef Py_ssize_t FLUSH = 8
 def potts_gather_value_grad(
     const int[:, ::1] XT,          # IN: codes transposed (n_sites, n_samples), -1 = missing
     const floating[:, :, ::1] W,   # IN: parameters of sites start..start+n_block-1
-    double[:, :, ::1] G,           # OUT: gradient, same shape as W (zeroed here)
+    gradient_t[:, :, ::1] G,       # OUT: gradient, same shape as W (zeroed here)
     const double[::1] weight,      # IN: per-sample weight, already divided by sum(w)
     double beta,
     Py_ssize_t start,
@@ -113,6 +118,8 @@ def potts_gather_value_grad(
     type of ``W``: in float32 the gather and scatter loops move twice as many
     values per vector instruction (plmc computes everything in float32; here
     the softmax, the loss and the sum over tile groups stay in float64).
+    The gradient ``G`` may be float32 too (the packed symmetric fit, whose
+    float32 gradient of the row layout is only folded into float64).
     """
     cdef Py_ssize_t n_sites = XT.shape[0], n_samples = XT.shape[1]
     cdef Py_ssize_t n_block = W.shape[0], n_rows = W.shape[1], q = W.shape[2]
@@ -127,9 +134,9 @@ def potts_gather_value_grad(
     cdef const floating *wblock
     cdef floating *grow
     cdef floating *gblock
-    cdef double *gsite
+    cdef gradient_t *gsite
     cdef const int *xj
-    G[:, :, :] = 0.0
+    G[:, :, :] = 0
     with nogil, parallel(num_threads=n_threads):
         Z = <floating *> malloc(TILE * q * sizeof(floating))
         Gt = <floating *> malloc(n_site_params * sizeof(floating))

@@ -133,7 +133,7 @@ class PottsPseudoLikelihood:
         """The gather kernel does the work of an evaluation; one-hot uses BLAS."""
         return self.method == "gather"
 
-    def value_grad(self, coef, start, stop, n_threads=1):
+    def value_grad(self, coef, start, stop, n_threads=1, grad_dtype=np.float64):
         """Data term of sites ``start:stop`` and its gradient.
 
         Parameters
@@ -144,16 +144,19 @@ class PottsPseudoLikelihood:
             The block of sites.
         n_threads : int
             OpenMP threads of the compiled kernels.
+        grad_dtype : dtype, default=float64
+            Storage of the gradient (gather kernel only); float32 for a
+            caller that folds it into float64 right away.
 
         Returns
         -------
         loss : float
-        grad : ndarray of shape (stop - start, n_params), float64
+        grad : ndarray of shape (stop - start, n_params), of ``grad_dtype``
         """
         nb, q = stop - start, self.n_states
         W = np.ascontiguousarray(coef, dtype=self.dtype).reshape(nb, self.n_rows, q)
         if self.method == "gather":
-            grad = np.empty((nb, self.n_rows, q), dtype=np.float64)
+            grad = np.empty((nb, self.n_rows, q), dtype=grad_dtype)
             site_loss = np.empty(nb, dtype=np.float64)
             potts_gather_value_grad(self._codes_t, W, grad, self.weight, float(self.beta),
                                     start, bool(self.fit_fields), site_loss, int(n_threads))
@@ -344,7 +347,9 @@ class PackedSymmetricPotts:
             # diagonal blocks stay zero: only off-diagonal blocks are written
             self._buffer = np.zeros((N, d.n_params), dtype=d.dtype)
         rows = self.unpack(coef, out=self._buffer)
-        loss, grad = d.value_grad(rows, 0, N, n_threads)
+        # the row-layout gradient (twice the packed size) in the data's dtype:
+        # each entry is one conditional's sum, added in float64 by the fold
+        loss, grad = d.value_grad(rows, 0, N, n_threads, grad_dtype=d.dtype)
         G = self._blocks(grad)
         out = np.empty((1, self.n_params))
         ge = out[0, :self.n_couplings].reshape(self.n_pairs, q, q)
