@@ -627,10 +627,11 @@ def test_lbfgs_starts_from_plmc_independent_site_fields(rng):
         np.testing.assert_allclose(h[i], expected - expected.mean())
 
 
-def test_packed_symmetric_parameters_round_trip_and_gradient(rng):
+@pytest.mark.parametrize("N", [5, 66])  # 66 sites: evaluated in two blocks of sites
+def test_packed_symmetric_parameters_round_trip_and_gradient(rng, N):
     from sklearn_plm._potts_objective import PackedSymmetricPotts
 
-    N, q, P = 5, 3, 60
+    q, P = 3, 60
     X = codes_of(random_codes(rng, (P, N), q, missing=0.1))
     w = rng.random(P) + 0.5
     full = PottsPseudoLikelihood(q, 1.3).initialize(X, w)
