@@ -270,7 +270,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     >>> np.allclose(res.x, [1.0, 0.1, 0.01]), res.status
     (True, 0)
     """
-    x = np.array(x0, dtype=np.float64)
+    # x is never written in place (each step makes a new array): no copy of x0
+    x = np.asarray(x0, dtype=np.float64)
     f, g = fun(x)
     n_evals = 1
     history = _History(m, x.size, history_dtype)
