@@ -233,7 +233,30 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
               flush=True)
 
 
+def check_objective(binary64, name):
+    """plmc float64's printed objective against the library's at plmc's parameters."""
+    from _families import load_family
+    from _plmc import run_plmc
+    from sklearn_plm.datasets import sequence_weights
+
+    fam = load_family(name)
+    if fam.skip:
+        print(f"objective check on {name} skipped: {fam.skip}")
+        return
+    w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
+    ref = run_plmc(binary64, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH)
+    ours = plmc_objective(fam.X, w, ref["J"], ref["h"], PLMC_LE, PLMC_LH, len(fam.alphabet))
+    print(f"\nobjective check ({name}, plmc float64, {ref['n_iter']} iterations): plmc prints "
+          f"{ref['objective']:.1f}, the library's objective (loss_ * W) at plmc's parameters is "
+          f"{ours:.2f}: difference {ours - ref['objective']:+.2f} (plmc prints 0.1)")
+
+
 def _plmc_rows(families, binary, args):
+    from _plmc import find_plmc
+
+    binary64 = find_plmc(args.plmc64, env="PLMC64")
+    if binary64 is not None:
+        check_objective(binary64, "chain-q3")
     if binary is None:
         print("\nplmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
         return
@@ -246,6 +269,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plmc", default=None, help="plmc binary (default: $PLMC)")
+    parser.add_argument("--plmc64", default=None,
+                        help="plmc float64 build for the objective check (default: $PLMC64)")
     parser.add_argument("--plmc-only", action="store_true", help="only the plmc rows")
     parser.add_argument("--families", default=None,
                         help="comma-separated families for the plmc rows (see _families.py)")
