@@ -41,7 +41,7 @@ POTTS = RUN.parent / "bench_potts.py"
 def test_plmc_rows_are_skipped_with_a_note_without_plmc(tmp_path):
     import os
 
-    env = dict(os.environ, PLMC="", PYTHONPATH=str(RUN.parents[1]))
+    env = dict(os.environ, PLMC="", PLMC64="", PYTHONPATH=str(RUN.parents[1]))
     res = subprocess.run(
         [sys.executable, str(POTTS), "--plmc-only", "--plmc", str(tmp_path / "no-plmc")],
         capture_output=True, text=True, timeout=120, env=env,
