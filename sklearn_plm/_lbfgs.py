@@ -176,9 +176,13 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     """
     eps_f = _APPROX_EPS * abs(f0)
 
-    def evaluate(t):
+    def point(t):
         xt = np.multiply(d, t)  # in place: one array of the problem's size per trial
         xt += x
+        return xt
+
+    def evaluate(t):
+        xt = point(t)
         f, g = fun(xt)
         return xt, f, g, float(g @ d)
 
@@ -194,6 +198,8 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     hi = None
     n = 0
     while n < _MAX_LS_EVALS:
+        # drop the last trial before the next one (lo keeps what it needs)
+        xt = g = None
         xt, f, g, dg = evaluate(t)
         n += 1
         ok, approx = decrease_ok(t, f, dg)
@@ -205,14 +211,14 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
             if hi is None and dg < 0:
                 # still descending and nothing bracketed yet: extrapolate
                 t_new = _cubic_min(lo[0], lo[2], lo[4], t, f, dg)
-                lo = (t, xt, f, g, dg)
+                lo = (t, None, f, g, dg)  # its point is rebuilt if returned
                 if t_new is None:
                     t_new = _EXTRAP_MAX * t
                 t = min(max(t_new, _EXTRAP_MIN * t), _EXTRAP_MAX * t)
                 continue
             if hi is None or dg * (hi[0] - lo[0]) >= 0:
-                hi = lo
-            lo = (t, xt, f, g, dg)
+                hi = (lo[0], None, lo[2], None, lo[4])
+            lo = (t, None, f, g, dg)
         # zoom: interpolate inside the bracket [lo, hi], away from its ends
         a, b = sorted((lo[0], hi[0]))
         width = b - a
@@ -224,7 +230,8 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
         if t is None or not (a + 0.1 * width <= t <= b - 0.1 * width):
             t = 0.5 * (a + b)
     if lo[0] > 0.0:
-        return lo[0], lo[1], lo[2], lo[3], n
+        # the same operations as in evaluate: the very point whose f and g these are
+        return lo[0], point(lo[0]), lo[2], lo[3], n
     return None, x, f0, g0, n
 
 
