@@ -22,6 +22,18 @@ def find_plmc(path=None, env="PLMC"):
     return None
 
 
+def vm_hwm_kb(pid="self"):
+    """Peak resident set size (kB) of a process's current image, from /proc."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def write_fasta(path, X, alphabet):
     with open(path, "w") as fh:
         for k, row in enumerate(X):
@@ -62,7 +74,7 @@ def read_params(path):
 def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
     """Fit with plmc; returns a dict with ``n_iter``, ``objective`` (its last
     printed ``fx``), ``cpu`` (user + system s of the child), ``wall``,
-    ``peak_rss_mb``, ``trace`` (``(wall s, fx)`` per iteration) and the fitted
+    ``peak_rss_mb`` (plmc's VmHWM, polled), ``trace`` (``(wall s, fx)`` per iteration) and the fitted
     ``J`` and ``h``."""
     with tempfile.TemporaryDirectory() as tmp:
         ali, wfile = os.path.join(tmp, "ali.fa"), os.path.join(tmp, "w.txt")
@@ -77,7 +89,15 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
         with open(os.path.join(tmp, "log"), "w+") as log:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-            _, status, usage = os.wait4(proc.pid, 0)
+            # ru_maxrss of a child counts the parent's pages it had before exec;
+            # VmHWM belongs to plmc's own image, so poll it until plmc exits
+            peak_kb = 0
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak_kb = max(peak_kb, vm_hwm_kb(proc.pid))
+                time.sleep(0.02)
             wall = time.perf_counter() - t0
             proc.returncode = os.waitstatus_to_exitcode(status)
             log.seek(0)
@@ -91,5 +111,5 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
         if len(parts) == 7 and parts[0].isdigit():
             trace.append((float(parts[1]), float(parts[3])))
     return {"n_iter": len(trace), "objective": trace[-1][1], "cpu": usage.ru_utime + usage.ru_stime,
-            "wall": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "trace": trace,
+            "wall": wall, "peak_rss_mb": peak_kb / 1024, "trace": trace,
             "J": J, "h": h, "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}

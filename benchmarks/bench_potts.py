@@ -30,7 +30,6 @@ objective.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -101,6 +100,7 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
     """
     import sklearn_plm._solvers as solvers
     from _families import load_family
+    from _plmc import vm_hwm_kb
     from sklearn_plm.datasets import sequence_weights
 
     fam = load_family(family)
@@ -126,7 +126,7 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
         return wrapped, counter
 
     solvers._objective = traced
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss0 = vm_hwm_kb() / 1024
     est = PottsPseudoLikelihoodMemory(le, alpha_fields=lh, penalty_scale="sum", symmetric=True,
                                       n_states=len(fam.alphabet), tol=tol, max_iter=max_iter,
                                       n_jobs=n_jobs)
@@ -141,7 +141,8 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
     print(json.dumps({
         "n_iter": n_iter, "objective": objective, "cpu": cpu, "wall": wall,
         "n_evals": len(trace), "trace": trace, "rss_before_fit_mb": rss0,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # VmHWM, not ru_maxrss: the latter counts the parent's pages before exec
+        "peak_rss_mb": vm_hwm_kb() / 1024,
         "shape": list(X.shape), "q": len(fam.alphabet)}))
 
 
