@@ -26,8 +26,8 @@ from sklearn_plm._lbfgs import LBFGSResult
 from sklearn_plm.datasets import load_binarized_digits, load_ww_domain, sequence_weights
 
 
-def scipy_lbfgsb(fun, x0, *, m, max_iter, gtol, ftol):
-    """SciPy's L-BFGS-B behind the interface of ``minimize_lbfgs``."""
+def scipy_lbfgsb(fun, x0, *, m, max_iter, gtol, ftol, history_dtype=np.float64):
+    """SciPy's L-BFGS-B behind the interface of ``minimize_lbfgs`` (float64 history)."""
     res = minimize(fun, x0, jac=True, method="L-BFGS-B",
                    options={"maxiter": max_iter, "gtol": gtol, "ftol": ftol, "maxcor": m})
     status = {0: 0, 1: 1}.get(int(res.status), 2)

@@ -61,22 +61,61 @@ def _cubic_min(t0, f0, d0, t1, f1, d1):
     return t if math.isfinite(t) else None
 
 
+# Columns per chunk when float32 history rows meet float64 vectors: products
+# are summed in float64 without a float64 copy of the whole history.
+_CHUNK = 1 << 15
+
+
 class _History:
     """The last ``m`` correction pairs and the small matrices of the compact form.
 
     Rows ``0..m-1`` of ``SY`` hold the steps ``s``, rows ``m..2m-1`` the
     gradient changes ``y``, in ring order; ``order`` lists the slots from the
-    oldest pair to the newest.
+    oldest pair to the newest. With ``dtype=float32`` the rows are stored in
+    float32 (half the memory of the history, the largest part of the
+    solver's) and every product with them is summed in float64, chunk by
+    chunk, so the small matrices keep float64 accuracy.
     """
 
-    def __init__(self, m, n):
+    def __init__(self, m, n, dtype=np.float64):
         self.m = m
         # zeros, not empty: unused rows meet zero weights in the products
-        self.SY = np.zeros((2 * m, n))
+        self.SY = np.zeros((2 * m, n), dtype=dtype)
+        self.exact = self.SY.dtype == np.float64
         self.STY = np.zeros((m, m))  # STY[i, j] = s_i . y_j
         self.YTY = np.zeros((m, m))
         self.order = []
         self.gamma = 1.0
+
+    def _times(self, v):
+        """``SY @ v`` in float64."""
+        if self.exact:
+            return self.SY @ v
+        out = np.zeros(2 * self.m)
+        for a in range(0, v.size, _CHUNK):
+            out += self.SY[:, a:a + _CHUNK].astype(np.float64) @ v[a:a + _CHUNK]
+        return out
+
+    def _combine(self, w):
+        """``w @ SY`` as a new float64 vector."""
+        if self.exact:
+            return w @ self.SY
+        n = self.SY.shape[1]
+        out = np.empty(n)
+        for a in range(0, n, _CHUNK):
+            np.matmul(w, self.SY[:, a:a + _CHUNK].astype(np.float64), out=out[a:a + _CHUNK])
+        return out
+
+    def dots(self, s, y):
+        """``(s . y, y . y)`` of rows just written to :meth:`rows`, in float64."""
+        if self.exact:
+            return float(s @ y), float(y @ y)
+        sy = yy = 0.0
+        for a in range(0, s.size, _CHUNK):
+            yc = y[a:a + _CHUNK].astype(np.float64)
+            sy += float(s[a:a + _CHUNK].astype(np.float64) @ yc)
+            yy += float(yc @ yc)
+        return sy, yy
 
     def rows(self):
         """Views of the rows the next pair goes to (the oldest pair's when full)."""
@@ -87,7 +126,7 @@ class _History:
         """Adopt the pair just written to :meth:`rows`; ``sy = s.y``, ``yy = y.y``."""
         m = self.m
         slot = self.order.pop(0) if len(self.order) == m else len(self.order)
-        c = self.SY @ self.SY[m + slot]  # one pass over the history for the new column
+        c = self._times(self.SY[m + slot])  # one pass over the history for the new column
         self.STY[:, slot] = c[:m]
         self.YTY[:, slot] = self.YTY[slot, :] = c[m:]
         self.STY[slot, slot], self.YTY[slot, slot] = sy, yy
@@ -110,7 +149,7 @@ class _History:
         if not self.order:
             return -g
         m, o, gamma = self.m, self.order, self.gamma
-        c = self.SY @ g
+        c = self._times(g)
         a, b = c[:m][o], c[m:][o]
         # Only NumPy's BLAS here: calls alternating between NumPy's and SciPy's
         # OpenBLAS (each with its own spinning thread pool) made a direction 6x
@@ -122,7 +161,7 @@ class _History:
         w = np.zeros(2 * m)
         w[o] = top
         w[[m + k for k in o]] = -gamma * p
-        d = w @ self.SY
+        d = self._combine(w)
         d += gamma * g
         np.negative(d, out=d)
         return d
@@ -137,8 +176,13 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     """
     eps_f = _APPROX_EPS * abs(f0)
 
+    def point(t):
+        xt = np.multiply(d, t)  # in place: one array of the problem's size per trial
+        xt += x
+        return xt
+
     def evaluate(t):
-        xt = x + t * d
+        xt = point(t)
         f, g = fun(xt)
         return xt, f, g, float(g @ d)
 
@@ -154,6 +198,8 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     hi = None
     n = 0
     while n < _MAX_LS_EVALS:
+        # drop the last trial before the next one (lo keeps what it needs)
+        xt = g = None
         xt, f, g, dg = evaluate(t)
         n += 1
         ok, approx = decrease_ok(t, f, dg)
@@ -165,14 +211,14 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
             if hi is None and dg < 0:
                 # still descending and nothing bracketed yet: extrapolate
                 t_new = _cubic_min(lo[0], lo[2], lo[4], t, f, dg)
-                lo = (t, xt, f, g, dg)
+                lo = (t, None, f, g, dg)  # its point is rebuilt if returned
                 if t_new is None:
                     t_new = _EXTRAP_MAX * t
                 t = min(max(t_new, _EXTRAP_MIN * t), _EXTRAP_MAX * t)
                 continue
             if hi is None or dg * (hi[0] - lo[0]) >= 0:
-                hi = lo
-            lo = (t, xt, f, g, dg)
+                hi = (lo[0], None, lo[2], None, lo[4])
+            lo = (t, None, f, g, dg)
         # zoom: interpolate inside the bracket [lo, hi], away from its ends
         a, b = sorted((lo[0], hi[0]))
         width = b - a
@@ -184,11 +230,13 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
         if t is None or not (a + 0.1 * width <= t <= b - 0.1 * width):
             t = 0.5 * (a + b)
     if lo[0] > 0.0:
-        return lo[0], lo[1], lo[2], lo[3], n
+        # the same operations as in evaluate: the very point whose f and g these are
+        return lo[0], point(lo[0]), lo[2], lo[3], n
     return None, x, f0, g0, n
 
 
-def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps):
+def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
+                   history_dtype=np.float64):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -207,6 +255,10 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     ftol : float, default=64 * machine epsilon
         Converged when ``0 <= (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol``
         (0 disables this rule).
+    history_dtype : {float64, float32}, default=float64
+        Storage of the ``2 m`` correction vectors. float32 halves the largest
+        part of the solver's memory; products with them are still summed in
+        float64. Meant for objectives evaluated in float32 anyway.
 
     Returns
     -------
@@ -225,10 +277,11 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     >>> np.allclose(res.x, [1.0, 0.1, 0.01]), res.status
     (True, 0)
     """
-    x = np.array(x0, dtype=np.float64)
+    # x is never written in place (each step makes a new array): no copy of x0
+    x = np.asarray(x0, dtype=np.float64)
     f, g = fun(x)
     n_evals = 1
-    history = _History(m, x.size)
+    history = _History(m, x.size, history_dtype)
     status, message = 1, "max_iter reached"
     n_iter = n_stalled = 0
     f_best = f
@@ -242,7 +295,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         dg = float(g @ d)
         if not dg < 0.0:
             # rounding made the quasi-Newton direction useless: restart
-            history = _History(m, x.size)
+            history = _History(m, x.size, history_dtype)
             d = -g
             dg = float(g @ d)
         # first step (or after a restart): move no parameter by more than 1
@@ -256,7 +309,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         s, y = history.rows()  # written in place: no temporaries of size n
         np.subtract(x_new, x, out=s)
         np.subtract(g_new, g, out=y)
-        sy, yy = float(s @ y), float(y @ y)
+        sy, yy = history.dots(s, y)
         decrease = f - f_new
         x, f, g = x_new, f_new, g_new
         # skip pairs without positive curvature (they would break H > 0)

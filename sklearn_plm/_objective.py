@@ -157,8 +157,17 @@ class L2Penalty:
 
     def add_grad(self, coef, grad, start=0):
         """Add the penalty's gradient to ``grad`` in place."""
+        chunk = 1 << 20  # entries per slice: ``a * coef`` is a temporary of that size
         for a, sl in self._parts(coef):
-            grad[sl] += a * coef[sl]
+            g, c = grad[sl], coef[sl]
+            if c.shape[0] == 1:  # one long row (packed symmetric Potts parameters)
+                g, c = g[0], c[0]
+                for k in range(0, c.size, chunk):
+                    g[k:k + chunk] += a * c[k:k + chunk]
+            else:
+                step = max(1, chunk // max(1, c.shape[1]))
+                for r in range(0, c.shape[0], step):
+                    g[r:r + step] += a * c[r:r + step]
         return grad
 
 

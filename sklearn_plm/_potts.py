@@ -10,8 +10,8 @@ from sklearn.exceptions import DataConversionWarning
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._objective import L2Penalty, SumPenalty
 from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
-from ._potts_objective import (PottsGroupL1, PottsPseudoLikelihood, coef_to_params,
-                               params_to_coef)
+from ._potts_objective import (PackedSymmetricPotts, PottsGroupL1, PottsPseudoLikelihood,
+                               coef_to_params, params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._completion import FINITE_TEMPERATURE, free_sites, potts_marginals
 from ._mutation import mutation_effects
@@ -103,13 +103,20 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ``(le, lh, lg)`` is the same fit as ``"mean"`` with
         ``(le / W, 2 lh / W, lg / W)``.
     solver : {"lbfgs", "gd"}, default="lbfgs"
-        ``"lbfgs"`` minimizes the objective to ``tol``; ``"gd"`` is full-batch
+        ``"lbfgs"`` minimizes the objective to ``tol``, starting as plmc does
+        from zero couplings and the fields of the independent-site model
+        (``log(W f_i(a) + 1) / beta``, with ``f_i`` the weighted state
+        frequencies and ``W`` the sum of the weights); ``"gd"`` is full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
-        gradient clipping), starting from zero couplings.
+        gradient clipping), starting from zero couplings and fields.
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry is at most ``tol``.
+        With ``symmetric=True`` and ``solver="lbfgs"`` the parameters are the
+        blocks of the pairs ``i < j`` and the fields (each pair stored once,
+        as plmc does), so a coupling's gradient sums the terms of both
+        conditionals that contain it.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"``.
     clip : float, default=None
@@ -373,8 +380,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
 
     # -------------------------------------------------------------------- fit
 
-    def _penalty(self, n_sites, n_states, weight_sum):
-        """The penalty of the mean objective, from the parameters as given."""
+    def _penalty(self, n_sites, n_states, weight_sum, packed=False):
+        """The penalty of the mean objective, from the parameters as given.
+
+        ``packed``: for :class:`PackedSymmetricPotts` parameters, where each
+        pair's block is stored once (so its terms count twice).
+        """
         alpha, alpha_group = self.alpha, self.alpha_group
         alpha_fields = alpha if self.alpha_fields is None else self.alpha_fields
         if self.penalty_scale == "sum":
@@ -383,14 +394,21 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             # plmc's lh ||h||^2 is alpha_fields/2 ||h||^2 with alpha_fields = 2 lh
             alpha, alpha_fields = alpha / weight_sum, 2.0 * alpha_fields / weight_sum
             alpha_group = alpha_group / weight_sum
+        if packed:
+            n_pairs = n_sites * (n_sites - 1) // 2
+            return SumPenalty(L2Penalty(2 * alpha, alpha_fields, n_pairs * n_states**2),
+                              PottsGroupL1(2 * alpha_group, n_pairs, n_states, diagonal=False))
         return SumPenalty(L2Penalty(alpha, alpha_fields, n_sites * n_states**2),
                           PottsGroupL1(alpha_group, n_sites, n_states))
 
-    def _initial_coef(self, datafit):
+    def _initial_coef(self, datafit, weight_sum):
         N, q = datafit.n_sites, datafit.n_states
         if (self.warm_start and hasattr(self, "coupling_")
                 and self.coupling_.shape[0] == N and self.n_states_ == q):
             return params_to_coef(self.coupling_, self.fields_, self.fit_fields)
+        if self.solver == "lbfgs":
+            # plmc's start: the independent-site fields, zero couplings
+            return datafit.independent_site_coef(weight_sum)
         return np.zeros((N, datafit.n_params))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -425,12 +443,21 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         sample_weight = check_sample_weight(sample_weight, X)
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
-        penalty = self._penalty(N, q, float(sample_weight.sum()))
-        coef0 = self._initial_coef(datafit)
+        W = float(sample_weight.sum())
+        # L-BFGS solves a symmetric fit over the free parameters only (plmc's
+        # layout, half the memory); gradient descent keeps the row layout
+        packed = self.symmetric and self.solver == "lbfgs"
+        penalty = self._penalty(N, q, W, packed=packed)
+        coef0 = self._initial_coef(datafit, W)
         if self.symmetric:
             coef0 = datafit.symmetrize(coef0)
+        if packed:
+            datafit = PackedSymmetricPotts(datafit)
+            coef0 = datafit.pack(coef0)
 
         coef, self.n_iter_, self.loss_ = solve(self, datafit, penalty, coef0)
+        if packed:
+            coef = datafit.unpack(coef)
 
         J, h = coef_to_params(coef, N, q, self.fit_fields)
         if self.symmetric:

@@ -19,20 +19,29 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 from ._random cimport shuffle
 
+# Storage of the gather kernel's gradient, independent of the parameters' type.
+ctypedef fused gradient_t:
+    float
+    double
 
-cdef inline double _softmax_inplace(double *z, Py_ssize_t q, double beta) noexcept nogil:
-    # z <- softmax(beta z); returns logsumexp(beta z) before the overwrite
+
+cdef inline double _residual_inplace(floating *z, Py_ssize_t q, double beta, Py_ssize_t y,
+                                     double w) noexcept nogil:
+    # z <- w beta (softmax(beta z) - e_y); returns w (logsumexp(beta z) - beta z_y).
+    # Exponentials and the sum in double whatever the storage type of z.
     cdef Py_ssize_t a
-    cdef double m = beta * z[0], s = 0.0
+    cdef double m = beta * z[0], s = 0.0, zy = beta * z[y], e
     for a in range(1, q):
         if beta * z[a] > m:
             m = beta * z[a]
     for a in range(q):
-        z[a] = exp(beta * z[a] - m)
-        s = s + z[a]
+        e = exp(beta * z[a] - m)
+        z[a] = <floating>e
+        s = s + e
     for a in range(q):
-        z[a] = z[a] / s
-    return m + log(s)
+        z[a] = <floating>(w * beta * (z[a] / s))
+    z[y] = <floating>(z[y] - w * beta)
+    return w * (m + log(s) - zy)
 
 
 def potts_residual(
@@ -80,15 +89,18 @@ def potts_residual(
         row_loss[mu] = w * acc
 
 
-# Samples per tile of the gather kernel: the tile's fields (TILE x q doubles)
+# Samples per tile of the gather kernel: the tile's fields (TILE x q values)
 # stay in L1/L2 while the q x q coupling block of one neighbour j is applied.
 cdef Py_ssize_t TILE = 128
+# Tiles whose gradient is summed in the storage type before it is added to
+# the float64 gradient: float32 sums of at most FLUSH * TILE residuals.
+cdef Py_ssize_t FLUSH = 8
 
 
 def potts_gather_value_grad(
     const int[:, ::1] XT,          # IN: codes transposed (n_sites, n_samples), -1 = missing
     const floating[:, :, ::1] W,   # IN: parameters of sites start..start+n_block-1
-    double[:, :, ::1] G,           # OUT: gradient, same shape as W (zeroed here)
+    gradient_t[:, :, ::1] G,       # OUT: gradient, same shape as W (zeroed here)
     const double[::1] weight,      # IN: per-sample weight, already divided by sum(w)
     double beta,
     Py_ssize_t start,
@@ -102,25 +114,38 @@ def potts_gather_value_grad(
     at a time (the q x q block ``J[i, j]`` stays in cache), turns them into
     residuals ``w beta (softmax - e_y)`` and scatters these back into the same
     block of its own gradient, so threads never write to the same memory.
+    Fields, residuals and the gradient of up to FLUSH tiles are kept in the
+    type of ``W``: in float32 the gather and scatter loops move twice as many
+    values per vector instruction (plmc computes everything in float32; here
+    the softmax, the loss and the sum over tile groups stay in float64).
+    The gradient ``G`` may be float32 too (the packed symmetric fit, whose
+    float32 gradient of the row layout is only folded into float64).
     """
     cdef Py_ssize_t n_sites = XT.shape[0], n_samples = XT.shape[1]
-    cdef Py_ssize_t n_block = W.shape[0], q = W.shape[2], nq = n_sites * q
+    cdef Py_ssize_t n_block = W.shape[0], n_rows = W.shape[1], q = W.shape[2]
+    cdef Py_ssize_t nq = n_sites * q, n_site_params = n_rows * q
     cdef Py_ssize_t n_tiles = (n_samples + TILE - 1) // TILE
-    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b
-    cdef double w, acc, lse, zy
-    cdef double *Z = NULL
-    cdef double *z
+    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, k
+    cdef double w, acc
+    cdef floating *Z = NULL
+    cdef floating *Gt = NULL
+    cdef floating *z
     cdef const floating *wrow
     cdef const floating *wblock
-    cdef double *grow
-    cdef double *gblock
+    cdef floating *grow
+    cdef floating *gblock
+    cdef gradient_t *gsite
     cdef const int *xj
-    G[:, :, :] = 0.0
+    G[:, :, :] = 0
     with nogil, parallel(num_threads=n_threads):
-        Z = <double *> malloc(TILE * q * sizeof(double))
+        Z = <floating *> malloc(TILE * q * sizeof(floating))
+        Gt = <floating *> malloc(n_site_params * sizeof(floating))
         for ii in prange(n_block, schedule="dynamic"):
             i = start + ii
             acc = 0.0
+            gsite = &G[ii, 0, 0]
+            for k in range(n_site_params):
+                Gt[k] = 0
             for tt in range(n_tiles):
                 t0 = tt * TILE
                 nt = min(TILE, n_samples - t0)
@@ -132,7 +157,7 @@ def potts_gather_value_grad(
                             z[a] = wrow[a]
                     else:
                         for a in range(q):
-                            z[a] = 0.0
+                            z[a] = 0
                 for j in range(n_sites):
                     if j == i:
                         continue
@@ -153,16 +178,11 @@ def potts_gather_value_grad(
                     w = weight[t0 + r]
                     if y < 0 or w == 0.0:
                         for a in range(q):
-                            z[a] = 0.0
+                            z[a] = 0
                         continue
-                    zy = z[y]
-                    lse = _softmax_inplace(z, q, beta)
-                    acc = acc + w * (lse - beta * zy)
-                    for a in range(q):
-                        z[a] = w * beta * z[a]
-                    z[y] = z[y] - w * beta
+                    acc = acc + _residual_inplace(z, q, beta, y, w)
                 if fit_fields:
-                    grow = &G[ii, nq, 0]
+                    grow = Gt + nq * q
                     for r in range(nt):
                         z = Z + r * q
                         for a in range(q):
@@ -170,7 +190,7 @@ def potts_gather_value_grad(
                 for j in range(n_sites):
                     if j == i:
                         continue
-                    gblock = &G[ii, j * q, 0]
+                    gblock = Gt + j * q * q
                     xj = &XT[j, t0]
                     for r in range(nt):
                         b = xj[r]
@@ -180,8 +200,13 @@ def potts_gather_value_grad(
                         grow = gblock + b * q
                         for a in range(q):
                             grow[a] = grow[a] + z[a]
+                if (tt + 1) % FLUSH == 0 or tt == n_tiles - 1:
+                    for k in range(n_site_params):
+                        gsite[k] = gsite[k] + Gt[k]
+                        Gt[k] = 0
             site_loss[ii] = acc
         free(Z)
+        free(Gt)
 
 
 def potts_local_fields(

@@ -143,8 +143,10 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         :func:`~sklearn_plm._lbfgs.minimize_lbfgs`), ``grad_max`` and ``message``.
     """
     fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric, abort)
+    # a datafit may ask for float32 correction pairs (it evaluates in float32)
     res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
-                         max_iter=max_iter, gtol=tol, ftol=_FTOL)
+                         max_iter=max_iter, gtol=tol, ftol=_FTOL,
+                         history_dtype=getattr(datafit, "history_dtype", np.float64))
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -308,7 +310,9 @@ def solve(estimator, datafit, penalty, coef0):
         if estimator.verbose:
             for k, info in enumerate(infos):
                 a, b = info["sites"]
-                print(f"[{name}] block {k + 1}/{len(infos)} (sites {a}-{b - 1}): "
+                where = (f"block {k + 1}/{len(infos)} (sites {a}-{b - 1})" if len(infos) > 1
+                         else "all sites")
+                print(f"[{name}] {where}: "
                       f"{info['n_iter']} iterations, loss = {info['loss']:.6f}, "
                       f"time = {info.get('time', time.perf_counter() - t0):.2f}s")
         n_capped = sum(info["status"] == 1 for info in infos)

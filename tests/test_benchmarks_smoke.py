@@ -32,3 +32,19 @@ def test_benchmark_suite_writes_a_table(tmp_path):
     measured = [line for line in rows if "| 1b |" in line or "| 1c |" in line or "| 2 |" in line]
     assert measured and all(re.search(r"\| [0-9.e+-]+ \[[0-9.e+-]+-[0-9.e+-]+\] \|", line)
                             for line in measured)
+
+
+POTTS = RUN.parent / "bench_potts.py"
+
+
+@pytest.mark.skipif(not POTTS.exists(), reason="benchmarks/ is not shipped with the package")
+def test_plmc_rows_are_skipped_with_a_note_without_plmc(tmp_path):
+    import os
+
+    env = dict(os.environ, PLMC="", PLMC64="", PYTHONPATH=str(RUN.parents[1]))
+    res = subprocess.run(
+        [sys.executable, str(POTTS), "--plmc-only", "--plmc", str(tmp_path / "no-plmc")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "plmc rows skipped: no plmc binary" in res.stdout

@@ -160,3 +160,25 @@ def test_objective_rounded_to_float32_stops_at_its_precision_floor(rng):
     res = minimize_lbfgs(fun, np.zeros(n), gtol=1e-14, max_iter=10_000)
     assert res.status in (0, 2) and res.nit < 500
     assert np.max(np.abs(res.grad)) < 1e-5
+
+
+def test_float32_history_reaches_the_same_optimum():
+    rng = np.random.default_rng(0)
+    n = 3000
+    A = rng.normal(size=(40, n))
+    d = np.linspace(1.0, 50.0, n)
+    b = rng.normal(size=n)
+
+    def fun(x):
+        r = A @ x
+        return 0.5 * (x @ (d * x)) + 0.05 * (r @ r) - b @ x, d * x + 0.1 * (A.T @ r) - b
+
+    r64 = minimize_lbfgs(fun, np.zeros(n), m=5, max_iter=500, gtol=1e-8)
+    r32 = minimize_lbfgs(fun, np.zeros(n), m=5, max_iter=500, gtol=1e-8,
+                         history_dtype=np.float32)
+    assert r64.status == 0 and r32.status == 0
+    # both stop on the relative reduction of f (Hessian eigenvalues >= 1)
+    assert np.linalg.norm(r32.x - r64.x) <= 1e-5
+    assert r32.fun == pytest.approx(r64.fun, rel=1e-12)
+    # float32 pairs cost at most a few extra iterations
+    assert r32.nit <= 1.2 * r64.nit + 2

@@ -612,3 +612,63 @@ def test_group_l1_shrinks_weak_pairs_as_blocks(rng):
     # non-neighbours shrink much more than the planted chain couplings
     assert F1[off].mean() / F0[off].mean() < 0.5 * (F1[chain].mean() / F0[chain].mean())
     assert F1[chain].min() > F1[off].max()
+
+
+def test_lbfgs_starts_from_plmc_independent_site_fields(rng):
+    X = random_codes(rng, (40, 5), 4, missing=0.2)
+    w = rng.random(40) + 0.5
+    beta = 1.5
+    datafit = PottsPseudoLikelihood(4, beta).initialize(codes_of(X), w)
+    _, h = coef_to_params(datafit.independent_site_coef(w.sum()), 5, 4, True)
+    for i in range(5):
+        known = ~np.isnan(X[:, i])
+        f = np.array([w[known & (X[:, i] == a)].sum() for a in range(4)]) / w[known].sum()
+        expected = np.log(f * w.sum() + 1.0) / beta
+        np.testing.assert_allclose(h[i], expected - expected.mean())
+
+
+@pytest.mark.parametrize("N", [5, 66])  # 66 sites: evaluated in two blocks of sites
+def test_packed_symmetric_parameters_round_trip_and_gradient(rng, N):
+    from sklearn_plm._potts_objective import PackedSymmetricPotts
+
+    q, P = 3, 60
+    X = codes_of(random_codes(rng, (P, N), q, missing=0.1))
+    w = rng.random(P) + 0.5
+    full = PottsPseudoLikelihood(q, 1.3).initialize(X, w)
+    packed = PackedSymmetricPotts(full)
+    assert packed.n_params == N * (N - 1) // 2 * q * q + N * q
+    coef = full.symmetrize(random_coef(full, rng))
+    for i in range(N):
+        coef.reshape(N, -1, q)[i, i * q:(i + 1) * q] = 0.0
+    x = packed.pack(coef)
+    np.testing.assert_array_equal(packed.unpack(x), coef)
+    # same objective as the row layout; the gradient is that of f(unpack(x))
+    est = PottsPseudoLikelihoodMemory(0.3, alpha_fields=0.2, alpha_group=0.1)
+    pen_full, pen_packed = est._penalty(N, q, 1.0), est._penalty(N, q, 1.0, packed=True)
+    f_full = full.value_grad(coef, 0, N)[0] + pen_full.value(coef)
+    f, g = packed.value_grad(x)
+    f += pen_packed.value(x)
+    pen_packed.add_grad(x, g)
+    assert f == pytest.approx(f_full, rel=1e-12)
+
+    def obj(y):
+        return packed.value_grad(y)[0] + pen_packed.value(y)
+
+    for _ in range(3):
+        direction = rng.normal(size=x.shape)
+        assert np.vdot(g, direction) == pytest.approx(
+            _directional_fd(obj, x, direction, 1e-6), rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_symmetric_fit_matches_row_layout_gradient_descent_optimum(rng, dtype):
+    # L-BFGS runs on the packed parameters; its optimum must be the one of the
+    # row-layout objective, which the gradient-descent solver still uses
+    X = random_codes(rng, (200, 5), 3).astype(dtype)
+    lb = PottsPseudoLikelihoodMemory(0.05, symmetric=True, tol=1e-7, max_iter=500).fit(X)
+    assert lb.coupling_.dtype == dtype
+    gd = PottsPseudoLikelihoodMemory(0.05, symmetric=True, solver="gd", learning_rate=2.0,
+                                     max_iter=3000, tol=1e-7).fit(X.astype(np.float64))
+    atol = 1e-4 if dtype == np.float64 else 2e-3
+    np.testing.assert_allclose(lb.coupling_, gd.coupling_, atol=atol)
+    assert lb.loss_ == pytest.approx(gd.loss_, rel=1e-6 if dtype == np.float64 else 1e-5)

@@ -1,0 +1,115 @@
+"""Run plmc (the C peer) on a family and read its iterations, objective, CPU and RSS.
+
+plmc is built outside the repository (``make all-openmp32`` for float32,
+``make all-openmp`` for float64) and found through ``--plmc PATH`` or the
+``PLMC`` environment variable (``PLMC64`` for the float64 build).
+"""
+
+import os
+import pathlib
+
+import numpy as np
+import subprocess
+import tempfile
+import time
+
+
+def find_plmc(path=None, env="PLMC"):
+    """The plmc binary to use, or None (then the plmc rows are skipped)."""
+    path = path or os.environ.get(env)
+    if path and pathlib.Path(path).is_file() and os.access(path, os.X_OK):
+        return str(path)
+    return None
+
+
+def vm_hwm_kb(pid="self"):
+    """Peak resident set size (kB) of a process's current image, from /proc."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def write_fasta(path, X, alphabet):
+    with open(path, "w") as fh:
+        for k, row in enumerate(X):
+            fh.write(f">s{k}\n{''.join(alphabet[c] for c in row)}\n")
+
+
+def read_params(path):
+    """Couplings ``J`` (N, N, q, q) and fields ``h`` (N, q) of plmc's ``-o`` file.
+
+    Layout of ``OutputParametersFull`` (src/plm.c, float32 fields): five int32
+    (nSites, nCodes, nSeqs, nSkippedSeqs, maxIter), five float32 (theta, lh,
+    le, lg, nEff), the alphabet (nCodes bytes), one float32 per input
+    sequence, the focus sequence (nSites bytes), the offsets (nSites int32),
+    then ``f_i``, ``h_i``, ``f_ij`` and ``e_ij`` (pairs ``i < j`` in order).
+    """
+    raw = pathlib.Path(path).read_bytes()
+    N, q, n_seqs, n_skipped, _ = np.frombuffer(raw, np.int32, 5)
+    pos = 20 + 20 + q + 4 * (n_seqs + n_skipped) + N + 4 * N
+
+    def take(count):
+        nonlocal pos
+        out = np.frombuffer(raw, np.float32, count, pos).astype(np.float64)
+        pos += 4 * count
+        return out
+
+    n_pairs = N * (N - 1) // 2
+    take(N * q)
+    h = take(N * q).reshape(N, q)
+    take(n_pairs * q * q)
+    e = take(n_pairs * q * q).reshape(n_pairs, q, q)
+    J = np.zeros((N, N, q, q))
+    iu, ju = np.triu_indices(N, k=1)
+    J[iu, ju] = e
+    J[ju, iu] = e.transpose(0, 2, 1)
+    return J, h
+
+
+def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
+    """Fit with plmc; returns a dict with ``n_iter``, ``objective`` (its last
+    printed ``fx``), ``cpu`` (user + system s of the child), ``wall``,
+    ``peak_rss_mb`` (plmc's VmHWM, polled), ``trace`` (``(wall s, fx)`` per iteration) and the fitted
+    ``J`` and ``h``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ali, wfile = os.path.join(tmp, "ali.fa"), os.path.join(tmp, "w.txt")
+        write_fasta(ali, X, alphabet)
+        with open(wfile, "w") as fh:
+            fh.writelines(f"{w:.17g}\n" for w in weights)
+        params = os.path.join(tmp, "params")
+        cmd = [binary, "-o", params, "-n", str(n_threads), "-le", repr(le), "-lh", repr(lh), "-lg", repr(lg),
+               "-w", wfile, "-m", str(max_iter), ali]
+        if alphabet != "-ACDEFGHIKLMNPQRSTVWY":
+            cmd[1:1] = ["-a", alphabet]
+        with open(os.path.join(tmp, "log"), "w+") as log:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            # ru_maxrss of a child counts the parent's pages it had before exec;
+            # VmHWM belongs to plmc's own image, so poll it until plmc exits
+            peak_kb = 0
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak_kb = max(peak_kb, vm_hwm_kb(proc.pid))
+                time.sleep(0.02)
+            wall = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            log.seek(0)
+            text = log.read()
+        if proc.returncode != 0:
+            raise RuntimeError(f"plmc failed ({proc.returncode}):\n{text[-2000:]}")
+        J, h = read_params(params)
+    trace = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 7 and parts[0].isdigit():
+            trace.append((float(parts[1]), float(parts[3])))
+    return {"n_iter": len(trace), "objective": trace[-1][1], "cpu": usage.ru_utime + usage.ru_stime,
+            "wall": wall, "peak_rss_mb": peak_kb / 1024, "trace": trace,
+            "J": J, "h": h, "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}
