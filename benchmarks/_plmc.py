@@ -8,10 +8,11 @@ plmc is built outside the repository (``make all-openmp32`` for float32,
 import os
 import pathlib
 
-import numpy as np
 import subprocess
 import tempfile
 import time
+
+from sklearn_plm import read_plmc_params
 
 
 def find_plmc(path=None, env="PLMC"):
@@ -38,37 +39,6 @@ def write_fasta(path, X, alphabet):
     with open(path, "w") as fh:
         for k, row in enumerate(X):
             fh.write(f">s{k}\n{''.join(alphabet[c] for c in row)}\n")
-
-
-def read_params(path):
-    """Couplings ``J`` (N, N, q, q) and fields ``h`` (N, q) of plmc's ``-o`` file.
-
-    Layout of ``OutputParametersFull`` (src/plm.c, float32 fields): five int32
-    (nSites, nCodes, nSeqs, nSkippedSeqs, maxIter), five float32 (theta, lh,
-    le, lg, nEff), the alphabet (nCodes bytes), one float32 per input
-    sequence, the focus sequence (nSites bytes), the offsets (nSites int32),
-    then ``f_i``, ``h_i``, ``f_ij`` and ``e_ij`` (pairs ``i < j`` in order).
-    """
-    raw = pathlib.Path(path).read_bytes()
-    N, q, n_seqs, n_skipped, _ = np.frombuffer(raw, np.int32, 5)
-    pos = 20 + 20 + q + 4 * (n_seqs + n_skipped) + N + 4 * N
-
-    def take(count):
-        nonlocal pos
-        out = np.frombuffer(raw, np.float32, count, pos).astype(np.float64)
-        pos += 4 * count
-        return out
-
-    n_pairs = N * (N - 1) // 2
-    take(N * q)
-    h = take(N * q).reshape(N, q)
-    take(n_pairs * q * q)
-    e = take(n_pairs * q * q).reshape(n_pairs, q, q)
-    J = np.zeros((N, N, q, q))
-    iu, ju = np.triu_indices(N, k=1)
-    J[iu, ju] = e
-    J[ju, iu] = e.transpose(0, 2, 1)
-    return J, h
 
 
 def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
@@ -104,7 +74,8 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
             text = log.read()
         if proc.returncode != 0:
             raise RuntimeError(f"plmc failed ({proc.returncode}):\n{text[-2000:]}")
-        J, h = read_params(params)
+        model = read_plmc_params(params)
+        J, h = model.coupling_, model.fields_
     trace = []
     for line in text.splitlines():
         parts = line.split("\t")
