@@ -197,11 +197,11 @@ def test_basin_size_starts_have_exact_flip_counts():
     res = basin_size(memory, X, m_in=grid, random_state=0)
     assert len(memory.seen_) == len(grid)        # one batched call per grid value
     previous = None
-    for m, start in zip(grid, memory.seen_):
+    for m, start in zip(grid[::-1], memory.seen_):   # the grid is scanned downwards
         flipped = start != X
         np.testing.assert_array_equal(flipped.sum(axis=1), int(np.floor(50 * (1 - m) / 2)))
         if previous is not None:                 # flipped sets are nested
-            assert not (flipped & ~previous).any()
+            assert not (previous & ~flipped).any()
         previous = flipped
     # the identity keeps the start, so m_F is the initial overlap
     expected = 1 - 2 * np.floor(50 * (1 - np.array(grid)) / 2) / 50

@@ -8,9 +8,20 @@ from sklearn_plm._recall import run_recall
 from conftest import flip, random_patterns
 
 
-def python_async_reference(S, free, J, b, max_sweeps, seed):
+def _tie(J, b, dtype=np.float64):
+    # the rule of sklearn_plm._ties, written out: |h_i| <= rtol (||J_i|| + |b_i|)
+    rtol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
+    return rtol * (np.linalg.norm(J, axis=1) + np.abs(b))
+
+
+def _zero_temperature(h, s, tol):
+    return 1.0 if h > tol else (-1.0 if h < -tol else s)
+
+
+def python_async_reference(S, free, J, b, max_sweeps, seed, dtype=np.float64):
     """Literal sequential sweeps with the kernel's xorshift64* site orders."""
     mask = (1 << 64) - 1
+    tie = _tie(J, b, dtype)
 
     def nxt(state):
         x = state
@@ -19,14 +30,10 @@ def python_async_reference(S, free, J, b, max_sweeps, seed):
         x ^= x >> 27
         return x, (x * 2685821657736338717) & mask
 
-    S = S.copy()
-    n_samples, n = S.shape
-    n_iter = np.zeros(n_samples, int)
-    converged = np.zeros(n_samples, bool)
-    for mu in range(n_samples):
+    def sweeps(s, mu, budget):
         state = seed | 1
         order = list(range(n))
-        for sweep in range(max_sweeps):
+        for sweep in range(budget):
             for k in range(n - 1, 0, -1):
                 state, r = nxt(state)
                 j = r % (k + 1)
@@ -35,29 +42,56 @@ def python_async_reference(S, free, J, b, max_sweeps, seed):
             for i in order:
                 if not free[mu, i]:
                     continue
-                h = J[i] @ S[mu] + b[i]
-                new = 1.0 if h > 0 else (-1.0 if h < 0 else S[mu, i])
-                if new != S[mu, i]:
-                    S[mu, i] = new
+                new = _zero_temperature(J[i] @ s + b[i], s[i], tie[i])
+                if new != s[i]:
+                    s[i] = new
                     flips += 1
-            n_iter[mu] = sweep + 1
             if flips == 0:
-                converged[mu] = True
-                break
-    S[S == 0] = -1
+                return sweep + 1, True
+        return budget, False
+
+    S = S.copy()
+    n_samples, n = S.shape
+    n_iter = np.zeros(n_samples, int)
+    converged = np.zeros(n_samples, bool)
+    for mu in range(n_samples):
+        n_iter[mu], converged[mu] = sweeps(S[mu], mu, max_sweeps)
+        if np.any(S[mu] == 0):  # unknown spins left: set to -1, recall goes on
+            S[mu][S[mu] == 0] = -1
+            more, converged[mu] = sweeps(S[mu], mu, max_sweeps - n_iter[mu])
+            n_iter[mu] += more
     return S, n_iter, converged
 
 
 def python_sync_reference(S, free, J, b, max_steps):
-    S = S.copy()
-    for _ in range(max_steps):
-        H = S @ J.T + b
-        new = np.where(free, np.where(H > 0, 1.0, np.where(H < 0, -1.0, S)), S)
-        if np.array_equal(new, S):
-            break
-        S = new
-    S[S == 0] = -1
-    return S
+    """Synchronous steps until a fixed point or a 2-cycle; leftover unknowns continue at -1."""
+    tie = _tie(J, b)
+
+    def steps(s, f, budget):
+        prev = None
+        for t in range(budget):
+            h = J @ s + b
+            new = np.where(f & (np.abs(h) > tie), np.where(h > 0, 1.0, -1.0), s)
+            if np.array_equal(new, s):
+                return new, t + 1, True
+            if prev is not None and np.array_equal(new, prev):
+                return new, t + 1, False
+            prev, s = s, new
+        return s, budget, False
+
+    out = S.copy()
+    n_iter = np.zeros(len(S), int)
+    converged = np.zeros(len(S), bool)
+    for mu in range(len(S)):
+        s, n_iter[mu], converged[mu] = steps(S[mu], free[mu], max_steps)
+        if np.any(s == 0):
+            s = np.where(s == 0, -1.0, s)
+            converged[mu] = False
+            if n_iter[mu] < max_steps:
+                s, more, converged[mu] = steps(s, free[mu], max_steps - n_iter[mu])
+                n_iter[mu] += more
+        out[mu] = s
+    return out, n_iter, converged
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -70,7 +104,7 @@ def test_async_kernel_matches_python_reference(dtype):
     S = rng.choice([-1.0, 0.0, 1.0], size=(7, n))
     free = rng.random(S.shape) < 0.8
     for seed in [1, 12345]:
-        ref = python_async_reference(S, free, J, b, 5, seed)
+        ref = python_async_reference(S, free, J, b, 5, seed, dtype)
         got = run_recall(S.astype(dtype), free, J.astype(dtype), b.astype(dtype), "async", 5,
                          seed=seed, n_threads=2)
         assert_array_equal(got[0], ref[0])
@@ -88,7 +122,10 @@ def test_sync_matches_python_reference_with_clamping_and_unknowns():
     S = rng.choice([-1.0, 0.0, 1.0], size=(20, n))
     free = rng.random(S.shape) < 0.7
     got, n_iter, converged = run_recall(S.copy(), free, J, b, "sync", 50)
-    assert_array_equal(got, python_sync_reference(S, free, J, b, 50))
+    ref, ref_iter, ref_converged = python_sync_reference(S, free, J, b, 50)
+    assert_array_equal(got, ref)
+    assert_array_equal(n_iter, ref_iter)
+    assert_array_equal(converged, ref_converged)
     assert np.all(n_iter >= 1)
     assert np.all(got[~free & (S != 0)] == S[~free & (S != 0)])
 
