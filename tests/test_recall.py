@@ -216,3 +216,56 @@ def test_recall_split_across_threads_equals_one_thread(method):
         assert_array_equal(a, c)
     # not a trivial case: rows took several steps, and some reached a fixed point
     assert one[1].max() > 2 and one[2].any()
+
+
+# ------------------------------------------- ties, cycles, unknown rows
+
+
+def test_recall_of_a_row_does_not_depend_on_its_batch():
+    # Hebb couplings at N = 180, P = 20 give many fields that are 0 in exact
+    # arithmetic and +/-1e-17 in floats, with signs that depend on the batch
+    X = random_patterns(20, 180, seed=3)
+    probes = np.vstack([flip(X, 0.2, seed=s) for s in range(15)])
+    for recall in ("sync", "async"):
+        memory = HopfieldMemory(rule="hebb", recall=recall, random_state=0).fit(X)
+        batch = memory.complete(probes)
+        for k in range(0, len(probes), 7):
+            one = memory.complete(probes[k:k + 1])
+            assert_array_equal(one.X[0], batch.X[k])
+            assert one.n_iter[0] == batch.n_iter[k]
+
+
+def test_sync_recall_stops_at_two_cycles():
+    J = np.array([[0.0, -1.0], [-1.0, 0.0]])     # antiferromagnetic pair
+    S = np.array([[1.0, 1.0], [1.0, -1.0]])       # a 2-cycle and a fixed point
+    results = [run_recall(S.copy(), np.ones(S.shape, bool), J, np.zeros(2), "sync", n)
+               for n in (10, 11)]
+    for got, n_iter, converged in results:
+        assert_array_equal(converged, [False, True])
+        assert_array_equal(n_iter, [2, 1])         # stopped when the start came back
+    assert_array_equal(results[0][0], results[1][0])   # not the parity of max_recall_iter
+
+
+def test_sync_recall_cycles_on_a_larger_network():
+    rng = np.random.default_rng(4)
+    n = 60
+    J = rng.normal(size=(n, n))
+    J = -(J + J.T)                                   # symmetric: only fixed points and 2-cycles
+    np.fill_diagonal(J, 0)
+    S = rng.choice([-1.0, 1.0], size=(40, n))
+    got, n_iter, converged = run_recall(S.copy(), np.ones(S.shape, bool), J, np.zeros(n),
+                                        "sync", 1000)
+    assert (~converged).any() and n_iter.max() < 1000
+    H = got @ J.T
+    fixed = np.all(np.where(np.abs(H) > 0, np.sign(H), got) == got, axis=1)
+    assert_array_equal(fixed, converged)
+
+
+def test_unknown_row_is_converged_only_at_a_fixed_point():
+    X = random_patterns(10, 50, seed=1)
+    memory = HopfieldMemory(rule="hebb").fit(X)     # no fields: an all-unknown row has h = 0
+    result = memory.complete(np.full((2, 50), np.nan))
+    H = result.X @ memory.coupling_.T
+    fixed = np.all(np.where(np.abs(H) > 1e-9, np.sign(H), result.X) == result.X, axis=1)
+    assert_array_equal(result.converged, fixed)
+    assert result.converged.all() or (result.n_iter == memory.max_recall_iter).any()
