@@ -1,6 +1,6 @@
 """Pseudo-likelihood associative memory for binary (Ising) patterns."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -61,9 +61,21 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry is at most ``tol``.
     learning_rate : float, default=1.0
-        Step size of ``solver="gd"``.
+        Step size of ``solver="gd"`` (of epoch 0, see ``learning_rate_decay``).
+    learning_rate_decay : float, default=1.0
+        With ``solver="gd"``, epoch ``e`` (from 0) steps with
+        ``learning_rate * learning_rate_decay**e`` (the paper's spin-glass
+        runs use 0.999).
+    batch_size : int, default=None
+        With ``solver="gd"``, each epoch visits the samples once in shuffled
+        mini-batches of this size (seeded by ``random_state``), one step per
+        batch; None is full-batch gradient descent.
     clip : float, default=None
         With ``solver="gd"``, rescale a gradient whose norm exceeds ``clip``.
+        A step that makes the objective non-finite or 1000 times its starting
+        value is undone and its epoch restarted with a ten times smaller
+        learning rate (with a ConvergenceWarning); after five such restarts
+        the fit raises ``FloatingPointError``.
     adam_learning_rate : float, default=1e-2
         Step size of the Adam updates of :meth:`partial_fit`; step ``t``
         uses ``adam_learning_rate / sqrt(1 + t / 100)``.
@@ -90,7 +102,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         them) and sampling. ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` uses all processors.
     random_state : int, RandomState instance or None, default=None
-        Seeds the site order of ``recall="async"``.
+        Seeds the site order of ``recall="async"`` and the mini-batches of
+        ``solver="gd"`` with ``batch_size``.
     verbose : int, default=0
         Print one line per site block (or per 10 epochs of ``"gd"``).
 
@@ -139,6 +152,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         **PL_PARAMETER_CONSTRAINTS,
         "adam_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "init": [StrOptions({"auto", "zeros", "hebb"})],
+        "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -153,6 +168,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         max_iter=200,
         tol=1e-4,
         learning_rate=1.0,
+        learning_rate_decay=1.0,
+        batch_size=None,
         clip=None,
         adam_learning_rate=1e-2,
         init="auto",
@@ -173,6 +190,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.max_iter = max_iter
         self.tol = tol
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
+        self.batch_size = batch_size
         self.clip = clip
         self.adam_learning_rate = adam_learning_rate
         self.init = init

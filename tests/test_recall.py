@@ -224,12 +224,12 @@ def test_recall_split_across_threads_equals_one_thread(method):
 def test_recall_of_a_row_does_not_depend_on_its_batch():
     # Hebb couplings at N = 180, P = 20 give many fields that are 0 in exact
     # arithmetic and +/-1e-17 in floats, with signs that depend on the batch
-    X = random_patterns(20, 180, seed=3)
-    probes = np.vstack([flip(X, 0.2, seed=s) for s in range(15)])
+    X = random_patterns(20, 180, seed=1)
+    probes = random_patterns(300, 180, seed=101)
     for recall in ("sync", "async"):
         memory = HopfieldMemory(rule="hebb", recall=recall, random_state=0).fit(X)
         batch = memory.complete(probes)
-        for k in range(0, len(probes), 7):
+        for k in range(0, len(probes), 10):
             one = memory.complete(probes[k:k + 1])
             assert_array_equal(one.X[0], batch.X[k])
             assert one.n_iter[0] == batch.n_iter[k]
