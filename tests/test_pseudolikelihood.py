@@ -378,3 +378,16 @@ def test_gd_minibatches_shuffle_and_converge():
     optimum = PseudoLikelihoodMemory(alpha=1e-1, tol=1e-8).fit(X)
     assert np.abs(sgd.coupling_ - optimum.coupling_).max() < 3e-2 * np.abs(
         optimum.coupling_).max()
+
+
+def test_default_tol_reaches_the_optimum_the_metrics_need():
+    from sklearn_plm.metrics import stabilities
+
+    X = np.random.default_rng(2).choice([-1.0, 1.0], size=(100, 100))
+    default = PseudoLikelihoodMemory(alpha=1e-3).fit(X)
+    optimum = PseudoLikelihoodMemory(alpha=1e-3, tol=1e-10, max_iter=5000).fit(X)
+    J, J_opt = default.coupling_, optimum.coupling_
+    assert np.linalg.norm(J - J_opt) / np.linalg.norm(J_opt) < 3e-3
+    min_default = np.min(stabilities(default, X), axis=1)
+    min_optimum = np.min(stabilities(optimum, X), axis=1)
+    assert abs(min_default.mean() - min_optimum.mean()) < 1e-2 * abs(min_optimum.mean())
