@@ -120,6 +120,11 @@ def recall_overlap(estimator, X_start, X_ref=None):
     return overlap(X_ref, estimator.transform(X_start))
 
 
+def mean_recall_overlaps(estimator, **starts):
+    """``{name: mean overlap of the recalled states with their start}`` for each set of starts."""
+    return {name: float(recall_overlap(estimator, X).mean()) for name, X in starts.items()}
+
+
 def corrupt(X, m_in, rng):
     """Flip exactly ``floor(N (1 - m_in) / 2)`` random spins of each row of +/-1 data."""
     n_samples, n_features = X.shape

@@ -20,8 +20,8 @@ import numpy as np
 from .. import PseudoLikelihoodMemory
 from ..datasets import load_binarized_digits, load_mnist_binary
 from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
-                      corrupt, differs, errorbar, finish, format_table, recall_overlap,
-                      replicate_seeds, resolve_config)
+                      corrupt, differs, errorbar, finish, format_table, mean_recall_overlaps,
+                      recall_overlap, replicate_seeds, resolve_config)
 
 NAME = "mnist"
 SUMMARY = "train/test/random-start overlaps vs number of training images (binarized MNIST)"
@@ -124,9 +124,7 @@ def run(config=None, *, out=None):
                 row = runs.add({
                     "alpha": P / N, "alpha_requested": alpha, "seed": rep, "n_train": P,
                     "n_features": N,
-                    "train": float(recall_overlap(est, X_train).mean()),
-                    "test": float(recall_overlap(est, X_test).mean()),
-                    "random": float(recall_overlap(est, X_random).mean()),
+                    **mean_recall_overlaps(est, train=X_train, test=X_test, random=X_random),
                     "paper_train": paper[0], "paper_test": paper[1], "paper_random": paper[2],
                     "gd_steps": config["epochs"] * int(np.ceil(P / config["batch_size"])),
                     "fit_time": fit_time})

@@ -202,7 +202,8 @@ def _tables(rows, contacts, baseline, config, N, q, weights):
                ("test_nearest_train_identity", "nearest train", ".3f")]
     title = (f"WW domain (PF00397 RP15, N = {N} columns, q = {q}), {config['n_test']} held-out "
              f"sequences; fraction of identical positions after {config['n_recall']} sync steps "
-             f"from the sequence; mean+-s.e. over {config['n_seeds']} splits\n(L-BFGS, L2 = {config['l2']}, fields fitted; paper loads matched "
+             f"from the sequence; mean+-s.e. over {config['n_seeds']} splits\n"
+             f"(L-BFGS, L2 = {config['l2']}, fields fitted; paper loads matched "
              f"to P/(Nq); 'nearest train' = mean identity of a test sequence with its closest "
              f"training sequence)")
     t1 = format_table(rows, columns, title)

@@ -162,7 +162,8 @@ def _claims(rows):
     claims.append(("training examples are fixed points for D/N <= 0.5 at every load (up to "
                    f"P/N = {alphas[-1]:g})", all(r["train"] >= 0.99 for r in stored)
                    if stored else None,
-                   f"smallest train overlap {min((r['train'] for r in stored), default=np.nan):.3f}"))
+                   "smallest train overlap "
+                   f"{min((r['train'] for r in stored), default=np.nan):.3f}"))
     feats = [at[(small_d, a)] for a in alphas if a >= 0.5]
     claims.append((f"features become fixed points at small D/N ({small_d:g}) for P/N >= 0.5",
                    all(r["features"] >= 0.95 for r in feats) if feats else None,

@@ -20,8 +20,8 @@ import numpy as np
 from .. import HopfieldMemory, PseudoLikelihoodMemory
 from ..datasets import make_spin_glass
 from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
-                      differs, errorbar, finish, format_table, recall_overlap, replicate_seeds,
-                      resolve_config)
+                      differs, errorbar, finish, format_table, mean_recall_overlaps,
+                      recall_overlap, replicate_seeds, resolve_config)
 
 NAME = "spin-glass"
 SUMMARY = "train/test/random overlaps vs P/N on 2D Edwards-Anderson samples, vs the true couplings"
@@ -141,9 +141,7 @@ def run(config=None, *, out=None):
                 row = runs.add({
                     "alpha": P / N, "alpha_requested": alpha, "seed": rep, "n_train": P,
                     "n_features": N,
-                    "train": float(recall_overlap(est, X_train).mean()),
-                    "test": float(recall_overlap(est, X_test).mean()),
-                    "random": float(recall_overlap(est, X_random).mean()),
+                    **mean_recall_overlaps(est, train=X_train, test=X_test, random=X_random),
                     "true_couplings": true_j, "true_couplings_sign0": true_j0,
                     "paper_train": PAPER_TRAIN.get(alpha), "paper_test": PAPER_TEST.get(alpha),
                     "paper_random": PAPER_RANDOM.get(alpha), "fit_time": fit_time})
