@@ -82,6 +82,9 @@ def make_rule(rule, config):
                           max_recall_iter=n_recall, n_jobs=config["n_jobs"])
 
 
+#: Differences within this many combined standard errors count as ties (with a few
+#: seeds the standard errors themselves are rough, hence more than 2).
+TIE_SIGMA = 3.0
 #: Measured per load and rule (mean +/- standard error over seeds in the tables).
 VALUES = ("basin", "basin_population", "fixed_points", "min_stability", "asymmetry", "fit_time")
 
@@ -186,17 +189,19 @@ def _claims(rows, alphas):
             pl = by[(alpha, "PL asym")]
             z = {r: differs(pl, by[(alpha, r)], "basin") for r in classical
                  if (alpha, r) in by}
-            above += [f"{r} at {alpha:g}" for r, v in z.items() if v < -2]
-            if all(v > 2 for v in z.values()):
+            above += [f"{r} at {alpha:g}" for r, v in z.items() if v < -TIE_SIGMA]
+            if all(v > TIE_SIGMA for v in z.values()):
                 strictly.append(alpha)
             else:
-                tied.append(f"{alpha:g} ({', '.join(r for r, v in z.items() if v <= 2)})")
-        claims.append(("no classical rule has a larger basin than PL (2 s.e.)", not above,
+                close = ", ".join(r for r, v in z.items() if v <= TIE_SIGMA)
+                tied.append(f"{alpha:g} ({close})")
+        claims.append((f"no classical rule has a larger basin than PL ({TIE_SIGMA:g} s.e.)",
+                       not above,
                        "larger: " + ", ".join(above) if above else "none larger at any load"))
         claims.append(("PL has the largest basin beyond the error bars at P/N >= 0.3",
                        bool(strictly) and all(a in strictly for a in alphas if a >= 0.3),
                        f"strictly largest at P/N = {', '.join(f'{a:g}' for a in strictly) or '-'}"
-                       f"; ties within 2 s.e. at P/N = {'; '.join(tied) or '-'}"))
+                       f"; ties within {TIE_SIGMA:g} s.e. at P/N = {'; '.join(tied) or '-'}"))
     hebb = [by[(a, "Hebb")] for a in alphas if a >= 0.2 and (a, "Hebb") in by]
     if hebb:
         claims.append(("Hebb patterns are not retrieved for P/N >= 0.2 (no basin)",
@@ -204,12 +209,14 @@ def _claims(rows, alphas):
                        ", ".join(f"{r['alpha']:g}: basin {r['basin']:.3f}, fixed points "
                                  f"{r['fixed_points']:.2f}" for r in hebb)))
     if (0.4, "PL asym") in by:
+        # the figure's numbers follow the mean m_F curve (it reaches 1 at m_in ~ 0.63)
         r = by[(0.4, "PL asym")]
-        claims.append(("PL basin at P/N = 0.4 is about 0.37 (+-15%, paper's figure)",
-                       bool(0.37 * 0.85 - 2 * r["basin_sem"] <= r["basin"]
-                            <= 0.37 * 1.15 + 2 * r["basin_sem"]),
-                       f"{r['basin']:.3f}+-{r['basin_sem']:.3f} (population criterion "
-                       f"{r['basin_population']:.3f})"))
+        claims.append(("PL basin at P/N = 0.4 is about 0.37 (+-15%, the paper's figure, whose "
+                       "values follow the population criterion)",
+                       bool(0.37 * 0.85 - 2 * r["basin_population_sem"] <= r["basin_population"]
+                            <= 0.37 * 1.15 + 2 * r["basin_population_sem"]),
+                       f"population {r['basin_population']:.3f}+-{r['basin_population_sem']:.3f}"
+                       f"; per-pattern (paper's definition) {r['basin']:.3f}"))
     high = [a for a in alphas if a >= 0.8 and (a, "PL sym") in by and (a, "PL asym") in by]
     if high:
         a = high[0]
@@ -223,11 +230,12 @@ def _claims(rows, alphas):
     return claims
 
 
-def ties_with_best(rows, alpha, rule="PL asym", key="basin", n_sigma=2.0):
+def ties_with_best(rows, alpha, rule="PL asym", key="basin", n_sigma=None):
     """Rules whose ``key`` at ``alpha`` is within ``n_sigma`` combined errors of ``rule``'s."""
     sel = {r["rule"]: r for r in rows if r["alpha"] == alpha and r["rule"] not in CURVE_ONLY_RULES}
     if rule not in sel:
         return []
+    n_sigma = TIE_SIGMA if n_sigma is None else n_sigma
     ref = sel[rule]
     out = []
     for name, r in sel.items():
@@ -264,7 +272,8 @@ def _tables(rows, curve_rows, alphas, config):
         columns = [("alpha", "P/N", ".2f")] + [(r, r, ".3f") for r in rules]
         if key == "basin":
             columns += [("paper asym", "paper asym", ".3f"), ("paper sym", "paper sym", ".3f"),
-                        ("ties with PL asym", "within 2 s.e. of PL asym (or above)", "")]
+                        ("ties with PL asym", f"within {TIE_SIGMA:g} s.e. of PL asym (or above)",
+                         "")]
         title = (f"{'Basin size 1 - m_in*' if key != 'fixed_points' else 'Fixed points'} "
                  f"({what}; N = {config['n_features']}, PL: solver={config['solver']}, "
                  f"{config['epochs']} epochs; mean+-s.e. over {n_seeds} seeds)")

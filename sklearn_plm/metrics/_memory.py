@@ -237,7 +237,9 @@ def basin_size(estimator, X, m_in=None, *, criterion="pattern", threshold=None, 
         mean. A pattern that is not a fixed point has basin 0. This is the
         definition of D'Amico et al. (2025): the basin of attraction of
         ``xi^mu`` from the smallest overlap from which the dynamics converges
-        to ``xi^mu``.
+        to ``xi^mu``. (The basin sizes plotted in the paper's figure are
+        closer to the population criterion: at P/N = 0.4 its mean ``m_F``
+        curve reaches 1 at ``m_in`` = 0.63 and the plotted basin is 0.37.)
     ``criterion="population"``
         One ``m_in*`` for all patterns: recall succeeds from ``m`` when the
         mean ``m_F`` over patterns and trials is at least ``threshold``
