@@ -5,7 +5,7 @@
 from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint64_t
-from libc.math cimport copysign, copysignf
+from libc.math cimport copysign, copysignf, fabs
 from libc.stdlib cimport free, malloc
 from ._random cimport shuffle
 
@@ -80,12 +80,13 @@ def async_recall(
     unsigned char[::1] converged,       # OUT: 1 if a full sweep changed nothing
     int[:, ::1] order,                  # WORK: (n_threads, n_sites) site order per thread
     int n_threads,
+    const floating[::1] tie,            # IN: |h_i| <= tie[i] is a zero field (_ties.py)
 ):
     """Random-order sequential sweeps until a sweep flips no spin.
 
     Every sample follows the same sequence of site permutations (drawn from
     ``seed``), so the result of a row never depends on the other rows.
-    A zero field keeps the current spin.
+    A zero field (``|h_i| <= tie[i]``) keeps the current spin.
     """
     cdef Py_ssize_t n_samples = S.shape[0], n_sites = S.shape[1]
     cdef Py_ssize_t mu, k, i, j, tid
@@ -108,9 +109,9 @@ def async_recall(
                     continue
                 h = H[mu, i]
                 s = S[mu, i]
-                if h > 0:
+                if h > tie[i]:
                     new = 1
-                elif h < 0:
+                elif h < -tie[i]:
                     new = -1
                 else:
                     new = s
@@ -130,6 +131,7 @@ cdef inline int _sync_row(
     floating *s,                    # IN/OUT: one state
     const floating *h,              # IN: its fields
     const unsigned char *movable,   # IN: 1 where the spin may change
+    const floating *tie,            # IN: |h_i| <= tie[i] is a zero field
     floating *delta,                # OUT: new - old spin, per site
     Py_ssize_t n,
 ) noexcept nogil:
@@ -144,8 +146,8 @@ cdef inline int _sync_row(
             sign = copysignf(1, h[i])
         else:
             sign = copysign(1, h[i])
-        # keep the spin where h == 0 or where it is clamped
-        d = <floating>(h[i] != 0) * <floating>movable[i] * (sign - s[i])
+        # keep the spin where the field is a tie or where it is clamped
+        d = <floating>(fabs(h[i]) > tie[i]) * <floating>movable[i] * (sign - s[i])
         delta[i] = d
         s[i] = s[i] + d
         n_flips += d != 0
@@ -194,6 +196,7 @@ def sync_step(
     int max_sparse,
     int[::1] n_flips,                   # OUT: spins flipped in each row
     int n_threads,
+    const floating[::1] tie,            # IN: |h_i| <= tie[i] is a zero field (_ties.py)
 ):
     """One synchronous step ``s_i <- sign(h_i)`` of every row (a zero field keeps the spin).
 
@@ -210,7 +213,7 @@ def sync_step(
         delta = <floating *> malloc(max(n_sites, 1) * sizeof(floating))
         flipped = <int *> malloc(max(n_sites, 1) * sizeof(int))
         for mu in prange(n_samples, schedule="dynamic"):
-            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], delta, n_sites)
+            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], delta, n_sites)
             n_flips[mu] = <int>nf
             if 0 < nf <= max_sparse:
                 k = 0

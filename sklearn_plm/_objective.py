@@ -7,6 +7,7 @@ block's parameters ``coef`` of shape ``(stop - start, n_params)``. Solvers
 penalties plug in without touching them.
 """
 
+import copy
 import threading
 
 import numpy as np
@@ -124,6 +125,12 @@ class IsingPseudoLikelihood:
                     grad[:, N] += H.sum(axis=0, dtype=np.float64)
         grad[np.arange(nb), start + np.arange(nb)] = 0.0
         return float(row_loss.sum()), grad
+
+    def batch(self, rows):
+        """The same datafit on the samples ``rows`` (a mini-batch), weights renormalized."""
+        part = copy.copy(self)
+        part.__dict__.pop("_local", None)
+        return part.initialize(np.ascontiguousarray(self.S[rows]), self.weight[rows])
 
     def hebb(self, sample_weight):
         """Hebbian couplings ``sum_mu w_mu s^mu s^mu.T / N`` as parameters."""

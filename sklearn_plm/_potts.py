@@ -16,6 +16,7 @@ from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._completion import FINITE_TEMPERATURE, free_sites, potts_marginals
 from ._mutation import mutation_effects
 from ._recall import RecallResult, run_async_kernel
+from ._ties import field_tolerance, site_tolerance
 from ._sampling import gibbs_potts
 from ._solvers import FIT_ARRAYS, solve
 from ._state import check_count
@@ -505,12 +506,14 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         # JT[i*q + b, j*q + c] = J[j, i, c, b]: the change of every field when x_i = b
         JT = np.ascontiguousarray(
             self.coupling_.transpose(1, 3, 0, 2).reshape(N * q, N * q))
+        tie = site_tolerance(field_tolerance(JT, self.fields_.ravel(), H.dtype), q)
         if self.recall == "sync":
-            codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter)
+            codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter,
+                                                    tie)
         else:
             n_iter, converged = run_async_kernel(
                 potts_async_recall, codes, H, JT, free, self.max_recall_iter,
-                self._async_seed(), self._n_threads())
+                self._async_seed(), self._n_threads(), tie=tie)
         return RecallResult(codes.astype(X.dtype), n_iter, converged)
 
     def _marginals(self, codes, free, method):
@@ -810,35 +813,44 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
                                 positions=positions, alphabet=alphabet)
 
 
-def _sync_recall(codes, free, H, JT, q, max_iter):
+def _sync_recall(codes, free, H, JT, q, max_iter, tie):
     """All sites at once, ``x_i <- argmax_a H[i, a]``, until no site changes.
 
-    Rows that did not change leave the active set; the fields of the others
-    are updated by one sparse product with the changes (+1 at the new state,
-    -1 at the old one) per step.
+    States within ``tie[i]`` of the largest field are tied maxima: the
+    current state is kept when it is among them, else the first is taken
+    (the rule of the asynchronous kernel). Rows that did not change leave the
+    active set, and so do rows back at their state of two steps ago (a
+    2-cycle, reported as not converged); the fields of the others are updated
+    by one sparse product with the changes (+1 at the new state, -1 at the
+    old one) per step.
     """
     n_samples, N = codes.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=bool)
     active = np.arange(n_samples)
+    previous = None  # the active rows' codes one step back
     for _ in range(max_iter):
         if active.size == 0:
             break
         Ha = H[active].reshape(-1, N, q)
         old = codes[active]
-        best = Ha.argmax(axis=2)
-        top = np.take_along_axis(Ha, best[..., None], axis=2)
-        cur = np.take_along_axis(Ha, np.maximum(old, 0)[..., None], axis=2)
-        keep = (old >= 0) & (cur >= top)[..., 0]
+        top = Ha.max(axis=2, keepdims=True) - tie[None, :, None]
+        near = Ha >= top
+        best = near.argmax(axis=2)
+        cur = np.take_along_axis(near, np.maximum(old, 0)[..., None], axis=2)[..., 0]
+        keep = (old >= 0) & cur
         new = np.where(keep | ~free[active], old, best).astype(np.int32)
         moved = new != old
         changed = moved.any(axis=1)
         n_iter[active] += 1
         converged[active[~changed]] = True
+        if previous is not None:
+            changed &= ~np.all(new == previous, axis=1)
+        codes[active[moved.any(axis=1)]] = new[moved.any(axis=1)]
         active, old, new, moved = active[changed], old[changed], new[changed], moved[changed]
+        previous = old
         if active.size == 0:
             break
-        codes[active] = new
         rows, sites = np.nonzero(moved)
         had = old[rows, sites] >= 0
         data = np.concatenate([np.ones(rows.size), -np.ones(int(had.sum()))]).astype(H.dtype)

@@ -283,13 +283,15 @@ def potts_async_recall(
     unsigned char[::1] converged,       # OUT: 1 if a full sweep changed nothing
     int[:, ::1] order,                  # WORK: (n_threads, n_sites) site order per thread
     int n_threads,
+    const floating[::1] tie,            # IN: per site, fields within tie[i] of the max tie (_ties.py)
 ):
     """Random-order sequential sweeps of ``x_i <- argmax_a H[i, a]`` until nothing changes.
 
     Every sample follows the same sequence of site permutations (drawn from
-    ``seed``), so the result of a row never depends on the other rows. A tie
-    keeps the current state when it is among the maxima; an unknown site
-    takes the first maximum.
+    ``seed``), so the result of a row never depends on the other rows. The
+    states whose field is within ``tie[i]`` of the largest are tied maxima:
+    the current state is kept when it is among them; otherwise (and at an
+    unknown site) the first of them is taken.
     """
     cdef Py_ssize_t n_samples = X.shape[0], n_sites = X.shape[1]
     cdef Py_ssize_t nq = H.shape[1], q = nq // n_sites
@@ -316,13 +318,15 @@ def potts_async_recall(
                 if not free_[mu, i]:
                     continue
                 cur = X[mu, i]
-                new = 0
                 best = h[i * q]
                 for a in range(1, q):
                     if h[i * q + a] > best:
                         best = h[i * q + a]
-                        new = a
-                if cur >= 0 and h[i * q + cur] == best:
+                best = best - tie[i]
+                new = 0
+                while h[i * q + new] < best:
+                    new = new + 1
+                if cur >= 0 and h[i * q + cur] >= best:
                     new = cur
                 if new != cur:
                     X[mu, i] = <int>new

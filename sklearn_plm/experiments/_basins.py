@@ -2,10 +2,13 @@
 
 For i.i.d. +/-1 patterns at load alpha = P/N, each rule's network is started
 from copies of the patterns with initial overlap m_in and run for 100
-synchronous steps; the final overlap m_F(m_in) is averaged over patterns. The
-basin size is ``1 - m_in*``, where m_in* is the smallest initial overlap from
-which the mean final overlap is at least 0.99 (and stays so for every larger
-m_in). D'Amico et al. (2025), section on uncorrelated patterns.
+synchronous steps. The basin size is ``1 - m_in*``
+(:func:`sklearn_plm.metrics.basin_size`): by the paper's definition
+(``criterion="pattern"``) each pattern's m_in* is the smallest initial overlap
+from which recall ends on it (m_F >= 0.999) and the basin is their mean; the
+population criterion (mean m_F over patterns >= 0.99) is reported beside it.
+Every number is a mean +/- standard error over ``n_seeds`` independent sets of
+patterns. D'Amico et al. (2025), section on uncorrelated patterns.
 """
 
 import time
@@ -15,7 +18,8 @@ import numpy as np
 from .. import HopfieldMemory, PseudoLikelihoodMemory
 from ..datasets import make_random_patterns
 from ..metrics import asymmetry, basin_size, fixed_point_fraction, stabilities
-from ._common import Logger, child_seeds, compute_context, finish, format_table, resolve_config
+from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
+                      differs, errorbar, finish, format_table, replicate_seeds, resolve_config)
 
 NAME = "basins"
 SUMMARY = "basin size vs load P/N on random patterns, PL vs Hebb/pseudo-inverse/Storkey/perceptron"
@@ -36,7 +40,7 @@ QUICK = {
     "m_in_step": 0.02,
     "curve_alpha": 0.4,
     "n_recall": 100,
-    "success": 0.99,
+    "n_seeds": 3,
 }
 FULL = {
     **QUICK,
@@ -78,32 +82,25 @@ def make_rule(rule, config):
                           max_recall_iter=n_recall, n_jobs=config["n_jobs"])
 
 
-def population_basin(m_in, mean_final, success=0.99):
-    """``1 - m_in*``: smallest m_in from which the mean m_F stays >= ``success``."""
-    order = np.argsort(m_in)
-    m_in, ok = np.asarray(m_in)[order], np.asarray(mean_final)[order] >= success
-    held = np.flip(np.logical_and.accumulate(np.flip(ok)))
-    return float(1.0 - m_in[np.argmax(held)]) if held.any() else 0.0
+#: Differences within this many combined standard errors count as ties (with a few
+#: seeds the standard errors themselves are rough, hence more than 2).
+TIE_SIGMA = 3.0
+#: Measured per load and rule (mean +/- standard error over seeds in the tables).
+VALUES = ("basin", "basin_population", "fixed_points", "min_stability", "asymmetry", "fit_time")
 
 
-def scan_basin(estimator, X, step, success, seed, chunk=5):
-    """Population basin, scanning m_in downwards from 1 and stopping at the first failure.
+def measure_basins(estimator, X, grid, seed, full_curve=False):
+    """Basin by the paper's (per-pattern) and the population criterion, same corruptions.
 
-    Calls :func:`sklearn_plm.metrics.basin_size` on chunks of the grid, so
-    narrow basins cost a few recalls instead of the whole grid.
+    Both calls of :func:`sklearn_plm.metrics.basin_size` draw the same
+    corruptions (same ``random_state``) and scan the grid downwards, stopping
+    once their basin is known, unless ``full_curve`` asks for every m_in.
     """
-    grid = np.round(np.arange(1.0, -1e-9, -step), 10)
-    seeds = child_seeds(seed, len(grid))
-    m_seen, mf_seen = [], []
-    for k in range(0, len(grid), chunk):
-        part = grid[k:k + chunk]
-        res = basin_size(estimator, X, m_in=part, random_state=int(seeds[k]))
-        mean_final = res.final_overlap.mean(axis=0)
-        m_seen.extend(res.m_in)
-        mf_seen.extend(mean_final)
-        if np.any(mean_final < success):
-            break
-    return population_basin(m_seen, mf_seen, success)
+    pattern = basin_size(estimator, X, m_in=grid, criterion="pattern",
+                         stop_early=not full_curve, random_state=seed)
+    population = basin_size(estimator, X, m_in=grid, criterion="population",
+                            stop_early=True, random_state=seed)
+    return pattern, population.basin_size
 
 
 def run(config=None, *, out=None):
@@ -113,82 +110,174 @@ def run(config=None, *, out=None):
     ----------
     config : dict, default=None
         Overrides of :data:`QUICK` (see the keys there), plus ``seed``,
-        ``n_jobs`` and ``verbose``.
+        ``n_seeds``, ``n_jobs`` and ``verbose``.
     out : str or Path, default=None
-        Folder for ``basins.csv``, ``basins_curves.csv``, ``basins.png`` and
-        ``basins.txt``; None writes nothing.
+        Folder for ``basins.csv`` (means and standard errors),
+        ``basins_runs.csv`` (one row per seed, written as produced),
+        ``basins_curves.csv``, ``basins.png`` and ``basins.txt``; None writes
+        nothing.
 
     Returns
     -------
     results : Bunch
-        ``basins`` (one dict per load and rule), ``basins_curves`` (one dict
-        per rule and m_in at ``curve_alpha``), ``table`` and ``files``.
+        ``basins`` (one dict per load and rule, means with ``*_sem``),
+        ``basins_runs``, ``basins_curves`` (one dict per rule and m_in at
+        ``curve_alpha``), ``table`` and ``files``.
     """
     config = resolve_config(QUICK, config)
     log = Logger(NAME, config["verbose"])
+    runs = RowWriter(out, "basins_runs.csv")
+    curve_runs = RowWriter(out, "basins_curves_runs.csv")
     N, step = config["n_features"], config["m_in_step"]
     alphas = list(config["alphas"])
     curve_alpha = config["curve_alpha"]
     if curve_alpha is not None and curve_alpha not in alphas:
         alphas.append(curve_alpha)
     alphas = sorted(alphas)
-    full_grid = np.round(np.linspace(0.0, 1.0, int(round(1 / step)) + 1), 10)
-    seeds = child_seeds(config["seed"], len(alphas))
-    rows, curve_rows = [], []
+    grid = np.round(np.linspace(0.0, 1.0, int(round(1 / step)) + 1), 10)
     with compute_context(config["n_jobs"]):
-        for alpha, seed in zip(alphas, seeds):
-            P = max(1, int(round(alpha * N)))
-            X = make_random_patterns(P, N, random_state=int(seed))
-            rules = list(config["rules"])
-            if alpha == curve_alpha:
-                rules += [r for r in CURVE_ONLY_RULES if r not in rules]
-            for rule in rules:
-                est = make_rule(rule, config)
-                t0 = time.perf_counter()
-                est.fit(X)
-                fit_time = time.perf_counter() - t0
-                row = {"alpha": alpha, "rule": rule, "n_features": N, "n_patterns": P,
-                       "fixed_points": fixed_point_fraction(est, X),
-                       "min_stability": float(np.nanmin(stabilities(est, X))),
-                       "asymmetry": asymmetry(est), "fit_time": fit_time}
+        for rep, rep_seed in enumerate(replicate_seeds(config)):
+            for alpha, seed in zip(alphas, child_seeds(rep_seed, len(alphas))):
+                P = max(1, int(round(alpha * N)))
+                X = make_random_patterns(P, N, random_state=int(seed))
+                rules = list(config["rules"])
                 if alpha == curve_alpha:
-                    res = basin_size(est, X, m_in=full_grid, random_state=int(seed))
-                    mean_final = res.final_overlap.mean(axis=0)
-                    row["basin"] = population_basin(res.m_in, mean_final, config["success"])
-                    row["basin_per_pattern"] = res.basin_size
-                    curve_rows.extend({"alpha": alpha, "rule": rule, "m_in": float(m),
-                                       "m_final": float(f), "success": float(s)}
-                                      for m, f, s in zip(res.m_in, mean_final,
-                                                         res.success.mean(axis=0)))
-                else:
-                    row["basin"] = scan_basin(est, X, step, config["success"], int(seed))
-                paper = PAPER_BASINS.get(round(alpha, 3), (None, None))
-                row["paper_basin"] = {"PL asym": paper[0], "PL sym": paper[1]}.get(rule)
-                rows.append(row)
-                log(f"alpha={alpha:.2f} {rule:<16} basin={row['basin']:.3f} "
-                    f"fixed={row['fixed_points']:.2f} fit {fit_time:.1f}s")
-    tables = _tables(rows, curve_rows, alphas, config)
+                    rules += [r for r in CURVE_ONLY_RULES if r not in rules]
+                for rule in rules:
+                    est = make_rule(rule, config)
+                    t0 = time.perf_counter()
+                    est.fit(X)
+                    fit_time = time.perf_counter() - t0
+                    res, population = measure_basins(est, X, grid, int(seed),
+                                                     full_curve=alpha == curve_alpha)
+                    paper = PAPER_BASINS.get(round(alpha, 3), (None, None))
+                    row = runs.add({
+                        "alpha": alpha, "rule": rule, "seed": rep, "n_features": N,
+                        "n_patterns": P, "basin": res.basin_size, "basin_population": population,
+                        "fixed_points": fixed_point_fraction(est, X),
+                        "min_stability": float(np.nanmin(stabilities(est, X))),
+                        "asymmetry": asymmetry(est), "fit_time": fit_time,
+                        "paper_basin": {"PL asym": paper[0], "PL sym": paper[1]}.get(rule)})
+                    if alpha == curve_alpha:
+                        for m, f, ok in zip(res.m_in, res.final_overlap.mean(axis=0),
+                                            res.success.mean(axis=0)):
+                            curve_runs.add({"alpha": alpha, "rule": rule, "seed": rep,
+                                            "m_in": float(m), "m_final": float(f),
+                                            "success": float(ok)})
+                    log(f"seed {rep} alpha={alpha:.2f} {rule:<16} basin={row['basin']:.3f} "
+                        f"(population {population:.3f}) fixed={row['fixed_points']:.2f} "
+                        f"fit {fit_time:.1f}s")
+    rows = aggregate(runs.rows, ("alpha", "rule"), VALUES)
+    curve_rows = aggregate(curve_runs.rows, ("alpha", "rule", "m_in"), ("m_final", "success"))
+    tables = _tables(rows, curve_rows, alphas, config) + [claims_table(_claims(rows, alphas))]
     csvs = {"basins.csv": (rows, None), "basins_curves.csv": (curve_rows, None)}
-    return finish(NAME, out, tables, csvs, lambda plt: _plot(plt, rows, curve_rows, config), log)
+    results = finish(NAME, out, tables, csvs,
+                     lambda plt: _plot(plt, rows, curve_rows, config), log)
+    results.update(basins_runs=runs.rows, basins_curves_runs=curve_runs.rows)
+    return results
+
+
+def _claims(rows, alphas):
+    """The paper's claims on basins, checked on these rows (2 standard errors)."""
+    by = {(r["alpha"], r["rule"]): r for r in rows}
+    classical = [r for r in ("Hebb", "pseudo-inverse", "Storkey", "perceptron kmax")
+                 if any(k[1] == r for k in by)]
+    claims = []
+    if ("PL asym" in {k[1] for k in by}) and classical:
+        above, strictly, tied = [], [], []
+        for alpha in alphas:
+            pl = by[(alpha, "PL asym")]
+            z = {r: differs(pl, by[(alpha, r)], "basin") for r in classical
+                 if (alpha, r) in by}
+            above += [f"{r} at {alpha:g}" for r, v in z.items() if v < -TIE_SIGMA]
+            if all(v > TIE_SIGMA for v in z.values()):
+                strictly.append(alpha)
+            else:
+                close = ", ".join(r for r, v in z.items() if v <= TIE_SIGMA)
+                tied.append(f"{alpha:g} ({close})")
+        claims.append((f"no classical rule has a larger basin than PL ({TIE_SIGMA:g} s.e.)",
+                       not above,
+                       "larger: " + ", ".join(above) if above else "none larger at any load"))
+        claims.append(("PL has the largest basin beyond the error bars at P/N >= 0.3",
+                       bool(strictly) and all(a in strictly for a in alphas if a >= 0.3),
+                       f"strictly largest at P/N = {', '.join(f'{a:g}' for a in strictly) or '-'}"
+                       f"; ties within {TIE_SIGMA:g} s.e. at P/N = {'; '.join(tied) or '-'}"))
+    hebb = [by[(a, "Hebb")] for a in alphas if a >= 0.2 and (a, "Hebb") in by]
+    if hebb:
+        claims.append(("Hebb patterns are not retrieved for P/N >= 0.2 (no basin)",
+                       all(r["basin"] < 0.1 for r in hebb),
+                       ", ".join(f"{r['alpha']:g}: basin {r['basin']:.3f}, fixed points "
+                                 f"{r['fixed_points']:.2f}" for r in hebb)))
+    if (0.4, "PL asym") in by:
+        # the figure's numbers follow the mean m_F curve (it reaches 1 at m_in ~ 0.63)
+        r = by[(0.4, "PL asym")]
+        claims.append(("PL basin at P/N = 0.4 is about 0.37 (+-15%, the paper's figure, whose "
+                       "values follow the population criterion)",
+                       bool(0.37 * 0.85 - 2 * r["basin_population_sem"] <= r["basin_population"]
+                            <= 0.37 * 1.15 + 2 * r["basin_population_sem"]),
+                       f"population {r['basin_population']:.3f}+-{r['basin_population_sem']:.3f}"
+                       f"; per-pattern (paper's definition) {r['basin']:.3f}"))
+    high = [a for a in alphas if a >= 0.8 and (a, "PL sym") in by and (a, "PL asym") in by]
+    if high:
+        a = high[0]
+        z = differs(by[(a, "PL asym")], by[(a, "PL sym")], "basin")
+        claims.append(("symmetric PL loses its basin earlier than asymmetric PL",
+                       bool(z > 2), f"P/N = {a:g}: asym {by[(a, 'PL asym')]['basin']:.3f}, "
+                                    f"sym {by[(a, 'PL sym')]['basin']:.3f}"))
+    else:
+        claims.append(("symmetric PL loses its basin earlier than asymmetric PL", None,
+                       "needs P/N >= 0.8"))
+    return claims
+
+
+def ties_with_best(rows, alpha, rule="PL asym", key="basin", n_sigma=None):
+    """Rules whose ``key`` at ``alpha`` is within ``n_sigma`` combined errors of ``rule``'s."""
+    sel = {r["rule"]: r for r in rows if r["alpha"] == alpha and r["rule"] not in CURVE_ONLY_RULES}
+    if rule not in sel:
+        return []
+    n_sigma = TIE_SIGMA if n_sigma is None else n_sigma
+    ref = sel[rule]
+    out = []
+    for name, r in sel.items():
+        if name == rule:
+            continue
+        err = np.hypot(np.nan_to_num(ref.get(f"{key}_sem", 0.0)),
+                       np.nan_to_num(r.get(f"{key}_sem", 0.0)))
+        if abs(ref[key] - r[key]) <= n_sigma * err or r[key] >= ref[key]:
+            out.append(name)
+    return out
 
 
 def _tables(rows, curve_rows, alphas, config):
     rules = list(dict.fromkeys(r["rule"] for r in rows if r["rule"] not in CURVE_ONLY_RULES))
-    pivot = []
-    for alpha in alphas:
-        line = {"alpha": alpha}
-        for r in rows:
-            if r["alpha"] == alpha:
-                line[r["rule"]] = r["basin"]
-        paper = PAPER_BASINS.get(round(alpha, 3), (None, None))
-        line["paper asym"], line["paper sym"] = paper
-        pivot.append(line)
-    columns = [("alpha", "P/N", ".2f")] + [(r, r, ".3f") for r in rules] + [
-        ("paper asym", "paper asym", ".3f"), ("paper sym", "paper sym", ".3f")]
-    title = (f"Basin size 1 - m_in* (mean m_F >= {config['success']} over patterns; N = "
-             f"{config['n_features']}, PL: solver={config['solver']}, "
-             f"{config['epochs']} epochs)")
-    tables = [format_table(pivot, columns, title)]
+    n_seeds = max((r["n_seeds"] for r in rows), default=0)
+    tables = []
+    for key, what in (("basin", "paper's definition: per-pattern m_in* (m_F >= 0.999), mean "
+                                "over patterns"),
+                      ("basin_population", "population criterion: mean m_F over patterns >= "
+                                           "0.99"),
+                      ("fixed_points", "fraction of patterns that are fixed points")):
+        pivot = []
+        for alpha in alphas:
+            line = {"alpha": alpha}
+            for r in rows:
+                if r["alpha"] == alpha and r["rule"] in rules:
+                    line[r["rule"]], line[f"{r['rule']}_sem"] = r[key], r[f"{key}_sem"]
+            if key == "basin":
+                paper = PAPER_BASINS.get(round(alpha, 3), (None, None))
+                line["paper asym"], line["paper sym"] = paper
+                ties = ties_with_best(rows, alpha)
+                line["ties with PL asym"] = ", ".join(ties) if ties else "none"
+            pivot.append(line)
+        columns = [("alpha", "P/N", ".2f")] + [(r, r, ".3f") for r in rules]
+        if key == "basin":
+            columns += [("paper asym", "paper asym", ".3f"), ("paper sym", "paper sym", ".3f"),
+                        ("ties with PL asym", f"within {TIE_SIGMA:g} s.e. of PL asym (or above)",
+                         "")]
+        title = (f"{'Basin size 1 - m_in*' if key != 'fixed_points' else 'Fixed points'} "
+                 f"({what}; N = {config['n_features']}, PL: solver={config['solver']}, "
+                 f"{config['epochs']} epochs; mean+-s.e. over {n_seeds} seeds)")
+        tables.append(format_table(pivot, columns, title))
     if curve_rows:
         alpha = curve_rows[0]["alpha"]
         curve_rules = list(dict.fromkeys(r["rule"] for r in curve_rows))
@@ -198,12 +287,12 @@ def _tables(rows, curve_rows, alphas, config):
             line = {"m_in": m, "paper PL": PAPER_CURVE_PL.get(m)}
             for r in curve_rows:
                 if abs(r["m_in"] - m) < 1e-9:
-                    line[r["rule"]] = r["m_final"]
+                    line[r["rule"]], line[f"{r['rule']}_sem"] = r["m_final"], r["m_final_sem"]
             table.append(line)
         columns = [("m_in", "m_in", ".2f")] + [(r, r, ".3f") for r in curve_rules] + [
             ("paper PL", "paper PL", ".2f")]
         tables.append(format_table(table, columns, f"Mean final overlap m_F(m_in) at P/N = "
-                                                    f"{alpha}"))
+                                                    f"{alpha} (mean+-s.e. over seeds)"))
     return tables
 
 
@@ -213,9 +302,9 @@ def _plot(plt, rows, curve_rows, config):
     ax = axes[0]
     if curve_rows:
         for rule in dict.fromkeys(r["rule"] for r in curve_rows):
-            pts = [(r["m_in"], r["m_final"]) for r in curve_rows if r["rule"] == rule]
-            m, f = np.array(pts).T
-            ax.plot(m, f, "-", color=colors[rule], label=rule, lw=1.6)
+            sel = [r for r in curve_rows if r["rule"] == rule]
+            errorbar(ax, [r["m_in"] for r in sel], sel, "m_final", "-", color=colors[rule],
+                     label=rule, lw=1.4, elinewidth=0.8)
         m, f = np.array(sorted(PAPER_CURVE_PL.items())).T
         ax.plot(m, f, "ko", mfc="none", label="paper, PL")
         ax.plot([0, 1], [0, 1], ":", color="grey", lw=1)
@@ -230,9 +319,9 @@ def _plot(plt, rows, curve_rows, config):
     ax = axes[1]
     floor = 0.5 / config["n_features"]
     for rule in dict.fromkeys(r["rule"] for r in rows if r["rule"] not in CURVE_ONLY_RULES):
-        pts = np.array([(r["alpha"], r["basin"]) for r in rows if r["rule"] == rule])
-        ax.plot(pts[:, 0], np.maximum(pts[:, 1], floor), "o-", color=colors[rule], label=rule,
-                ms=4, lw=1.4)
+        sel = [dict(r, basin=max(r["basin"], floor)) for r in rows if r["rule"] == rule]
+        errorbar(ax, [r["alpha"] for r in sel], sel, "basin", "o-", color=colors[rule],
+                 label=rule, ms=4, lw=1.4)
     for k, (label, marker) in enumerate((("paper, PL asym", "ks"), ("paper, PL sym", "k^"))):
         pts = np.array([(a, v[k]) for a, v in PAPER_BASINS.items() if v[k]])
         ax.plot(pts[:, 0], pts[:, 1], marker, mfc="none", ms=7, label=label)
@@ -242,15 +331,16 @@ def _plot(plt, rows, curve_rows, config):
     ax.set_yscale("log")
     ax.set_xlabel("load $\\alpha = P/N$")
     ax.set_ylabel("basin size $1 - m_{IN}^*$")
-    ax.set_title("(b) basin size vs load")
+    ax.set_title("(b) basin size vs load (per-pattern criterion, mean +- s.e.)")
     ax.legend(fontsize=8, ncol=2, loc="upper right")
     ax.grid(alpha=0.3, which="both")
 
     ax = axes[2]
     for rule in ("PL asym", "PL sym", "perceptron kmax"):
-        pts = np.array([(r["alpha"], r["asymmetry"]) for r in rows if r["rule"] == rule])
-        if len(pts):
-            ax.plot(pts[:, 0], pts[:, 1], "o-", color=colors[rule], label=rule, ms=4)
+        sel = [r for r in rows if r["rule"] == rule]
+        if sel:
+            errorbar(ax, [r["alpha"] for r in sel], sel, "asymmetry", "o-", color=colors[rule],
+                     label=rule, ms=4)
     ax.set_xlabel("load $\\alpha = P/N$")
     ax.set_ylabel("asymmetry (sklearn_plm.metrics.asymmetry)")
     ax.set_title("(c) asymmetry of the couplings")

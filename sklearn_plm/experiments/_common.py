@@ -1,6 +1,7 @@
 """Shared helpers of the experiments: configurations, output files, tables, plots."""
 
 import csv
+import os
 import time
 import warnings
 from contextlib import contextmanager
@@ -13,8 +14,10 @@ from threadpoolctl import threadpool_limits
 
 from ..metrics import overlap
 
-#: Keys every experiment accepts besides its own.
-COMMON_DEFAULTS = {"seed": 0, "n_jobs": 1, "verbose": True}
+#: Keys every experiment accepts besides its own. ``n_seeds`` independent
+#: replicates (new patterns, data splits and corruptions each) give the error
+#: bars: tables show mean +/- standard error over them.
+COMMON_DEFAULTS = {"seed": 0, "n_jobs": 1, "verbose": True, "n_seeds": 3}
 
 
 def resolve_config(defaults, config):
@@ -34,6 +37,55 @@ def resolve_config(defaults, config):
 def child_seeds(seed, n):
     """``n`` independent integer seeds drawn up front from ``seed``."""
     return np.random.RandomState(seed).randint(0, 2**31 - 1, size=n)
+
+
+def replicate_seeds(config):
+    """One seed per replicate (``config["n_seeds"]`` of them), from ``config["seed"]``."""
+    n = int(config["n_seeds"])
+    if n < 1:
+        raise ValueError(f"n_seeds must be at least 1, got {n}.")
+    return [int(s) for s in child_seeds(config["seed"], n)]
+
+
+def aggregate(rows, by, values):
+    """Mean and standard error over replicates of ``values``, per group of ``by`` keys.
+
+    Returns one dict per group (in first-seen order) with the ``by`` keys,
+    ``KEY`` (mean over the replicates where it is finite), ``KEY_sem``
+    (standard error of that mean, NaN with one replicate), ``n_seeds``, and
+    the first replicate's value of every other key.
+    """
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(row.get(k) for k in by), []).append(row)
+    out = []
+    for members in groups.values():
+        merged = dict(members[0])
+        for key in values:
+            x = np.array([_number(r.get(key)) for r in members], dtype=float)
+            x = x[np.isfinite(x)]
+            merged[key] = float(x.mean()) if x.size else float("nan")
+            merged[f"{key}_sem"] = (float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1
+                                   else float("nan"))
+        merged["n_seeds"] = len(members)
+        merged.pop("seed", None)
+        out.append(merged)
+    return out
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def errorbar(ax, x, rows, key, fmt, **kwargs):
+    """Plot ``rows[key]`` against ``x`` with ``rows[key_sem]`` as error bars."""
+    y = np.array([_number(r.get(key)) for r in rows])
+    err = np.array([_number(r.get(f"{key}_sem")) for r in rows])
+    err = np.where(np.isfinite(err), err, 0.0)
+    return ax.errorbar(x, y, yerr=err, fmt=fmt, capsize=2.5, **kwargs)
 
 
 class Logger:
@@ -68,6 +120,11 @@ def recall_overlap(estimator, X_start, X_ref=None):
     return overlap(X_ref, estimator.transform(X_start))
 
 
+def mean_recall_overlaps(estimator, **starts):
+    """``{name: mean overlap of the recalled states with their start}`` for each set of starts."""
+    return {name: float(recall_overlap(estimator, X).mean()) for name, X in starts.items()}
+
+
 def corrupt(X, m_in, rng):
     """Flip exactly ``floor(N (1 - m_in) / 2)`` random spins of each row of +/-1 data."""
     n_samples, n_features = X.shape
@@ -76,16 +133,70 @@ def corrupt(X, m_in, rng):
     return np.where(ranks < k, -X, X)
 
 
+def claims_table(claims, title="Claims of the paper at this size"):
+    """Table of ``(claim, verdict, evidence)``: verdict True, False or None (not covered).
+
+    Each experiment checks its claims on its own numbers, so a run that is
+    too small to show one says so instead of appearing to contradict it.
+    """
+    rows = [{"claim": claim,
+             "verdict": {True: "shown", False: "NOT shown", None: "not covered at this size"}[
+                 verdict],
+             "evidence": evidence} for claim, verdict, evidence in claims]
+    return format_table(rows, [("verdict", "verdict", ""), ("claim", "claim", ""),
+                               ("evidence", "evidence", "")], title)
+
+
+def differs(a, b, key, n_sigma=2.0):
+    """``a[key] - b[key]`` in units of their combined standard error (inf if both are exact)."""
+    err = np.hypot(np.nan_to_num(_number(a.get(f"{key}_sem"))),
+                   np.nan_to_num(_number(b.get(f"{key}_sem"))))
+    diff = a[key] - b[key]
+    if err == 0:
+        return np.inf if diff > 0 else (-np.inf if diff < 0 else 0.0)
+    return diff / err
+
+
 # ----------------------------------------------------------------- output
 
 
 def prepare_out(out):
-    """The output folder as a Path (created), or None to write nothing."""
+    """The output folder as a Path, created and checked writable; None writes nothing.
+
+    Raises an OSError saying which folder cannot be written, before any
+    computation starts.
+    """
     if out is None:
         return None
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise OSError(f"Cannot write the results to {out}: {exc}. Choose another folder "
+                      "with --out (or out=...).") from exc
     return out
+
+
+class RowWriter:
+    """Rows of a CSV file, written to disk as each one is produced.
+
+    The file is rewritten after every row (columns in first-seen order), so
+    an error or an interrupt later in a run loses nothing already measured.
+    """
+
+    def __init__(self, out, filename):
+        out = prepare_out(out)
+        self.path = None if out is None else out / filename
+        self.rows = []
+
+    def add(self, row):
+        self.rows.append(row)
+        if self.path is not None:
+            write_csv(self.path, self.rows)
+        return row
 
 
 def write_csv(path, rows, columns=None):
@@ -113,16 +224,24 @@ def _csv_value(value):
 
 
 def format_table(rows, columns, title=None):
-    """Plain-text table. ``columns`` is a list of ``(key, header, format)``."""
+    """Plain-text table. ``columns`` is a list of ``(key, header, format)``.
+
+    A value with a finite ``KEY_sem`` entry in its row prints as
+    ``mean+-sem`` (see :func:`aggregate`).
+    """
     cells = [[header for _, header, _ in columns]]
     for row in rows:
         line = []
         for key, _, fmt in columns:
             value = row.get(key)
+            sem = _number(row.get(f"{key}_sem"))
             if value is None or (isinstance(value, (float, np.floating)) and np.isnan(value)):
                 line.append("-")
             elif fmt:
-                line.append(format(value, fmt))
+                text = format(value, fmt)
+                if np.isfinite(sem):
+                    text += "+-" + format(sem, fmt)
+                line.append(text)
             else:
                 line.append(str(value))
         cells.append(line)

@@ -7,8 +7,10 @@ pseudo-likelihood memories. Zero-temperature recall (100 synchronous steps,
 each site takes its state of largest local field) is started at training and
 held-out sequences; the overlap is the fraction of identical positions. A
 contact-prediction check ranks pairs of columns by the APC-corrected
-Frobenius norms of the couplings. D'Amico et al. (2025), protein section
-(whose family, alignment and hyper-parameters are not known).
+Frobenius norms of the couplings. Means +/- standard errors are over
+``n_seeds`` random train/test splits. Without logomaker the experiment stops
+with the install command (``pip install logomaker``). D'Amico et al. (2025),
+protein section (whose family, alignment and hyper-parameters are not known).
 """
 
 import time
@@ -17,7 +19,8 @@ import numpy as np
 
 from .. import PottsPseudoLikelihoodMemory
 from ..datasets import load_ww_domain, sequence_weights
-from ._common import Logger, child_seeds, compute_context, finish, format_table, resolve_config
+from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
+                      differs, errorbar, finish, format_table, replicate_seeds, resolve_config)
 
 NAME = "proteins"
 SUMMARY = "train/test overlaps vs P for asymmetric/symmetric Potts PL on the WW domain, contacts"
@@ -32,6 +35,7 @@ QUICK = {
     "contact_identity": 0.8,
     "min_separation": 5,
     "n_top": 15,
+    "n_seeds": 3,
 }
 FULL = {
     **QUICK,
@@ -50,6 +54,8 @@ PAPER = {
 }
 #: Dashed baseline of the paper's figure (probably the identity of unrelated sequences).
 PAPER_BASELINE = 0.225
+#: Measured per load and coupling kind, mean +/- standard error over seeds in the tables.
+VALUES = ("train", "test", "test_nearest_train_identity", "unrelated_identity", "fit_time")
 
 
 def _identity(A, B):
@@ -89,37 +95,42 @@ def run(config=None, *, out=None):
     log = Logger(NAME, config["verbose"])
     Potts = PottsPseudoLikelihoodMemory
     ww = load_ww_domain()
-    seed_split, = child_seeds(config["seed"], 1)
-    X_all = ww.data.astype(np.float64)[np.random.RandomState(seed_split).permutation(len(ww.data))]
-    N, q = X_all.shape[1], len(ww.alphabet)
-    X_test, X_pool = X_all[:config["n_test"]], X_all[config["n_test"]:]
-    pairs = np.random.RandomState(seed_split).randint(0, len(X_test), size=(2000, 2))
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    baseline = float(_identity(X_test[pairs[:, 0]], X_test[pairs[:, 1]]).mean())
-    rows = []
+    runs = RowWriter(out, "proteins_runs.csv")
+    N, q = ww.data.shape[1], len(ww.alphabet)
     with compute_context(config["n_jobs"]):
-        for load in config["loads"]:
-            P = int(min(max(2, round(load * N * q)), len(X_pool)))
-            X_train = X_pool[:P]
-            nearest = float(_nearest_identity(X_test, X_train).mean())
-            for symmetric in (False, True):
-                est = Potts(alpha=config["l2"], n_states=q, symmetric=symmetric,
-                            max_iter=config["max_iter"], max_recall_iter=config["n_recall"],
-                            n_jobs=config["n_jobs"])
-                t0 = time.perf_counter()
-                est.fit(X_train)
-                fit_time = time.perf_counter() - t0
-                kind = "sym" if symmetric else "asym"
-                row = {"load_Nq": P / (N * q), "load_requested": load, "alpha_P_over_N": P / N,
-                       "n_train": P, "couplings": kind,
-                       "train": float(_identity(est.transform(X_train), X_train).mean()),
-                       "test": float(_identity(est.transform(X_test), X_test).mean()),
-                       "test_nearest_train_identity": nearest, "unrelated_identity": baseline,
-                       "paper_train": PAPER[f"train {kind}"].get(load),
-                       "paper_test": PAPER[f"test {kind}"].get(load), "fit_time": fit_time}
-                rows.append(row)
-                log(f"P={P:>5} ({kind:>4}) train={row['train']:.3f} test={row['test']:.3f} "
-                    f"(nearest training sequence: {nearest:.3f}) fit {fit_time:.1f}s")
+        for rep, rep_seed in enumerate(replicate_seeds(config)):
+            seed_split, = child_seeds(rep_seed, 1)
+            X_all = ww.data.astype(np.float64)[
+                np.random.RandomState(seed_split).permutation(len(ww.data))]
+            X_test, X_pool = X_all[:config["n_test"]], X_all[config["n_test"]:]
+            pairs = np.random.RandomState(seed_split).randint(0, len(X_test), size=(2000, 2))
+            pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+            baseline = float(_identity(X_test[pairs[:, 0]], X_test[pairs[:, 1]]).mean())
+            for load in config["loads"]:
+                P = int(min(max(2, round(load * N * q)), len(X_pool)))
+                X_train = X_pool[:P]
+                nearest = float(_nearest_identity(X_test, X_train).mean())
+                for symmetric in (False, True):
+                    est = Potts(alpha=config["l2"], n_states=q, symmetric=symmetric,
+                                max_iter=config["max_iter"], max_recall_iter=config["n_recall"],
+                                n_jobs=config["n_jobs"])
+                    t0 = time.perf_counter()
+                    est.fit(X_train)
+                    fit_time = time.perf_counter() - t0
+                    kind = "sym" if symmetric else "asym"
+                    row = runs.add({
+                        "load_Nq": P / (N * q), "load_requested": load, "seed": rep,
+                        "alpha_P_over_N": P / N, "n_train": P, "couplings": kind,
+                        "train": float(_identity(est.transform(X_train), X_train).mean()),
+                        "test": float(_identity(est.transform(X_test), X_test).mean()),
+                        "test_nearest_train_identity": nearest, "unrelated_identity": baseline,
+                        "paper_train": PAPER[f"train {kind}"].get(load),
+                        "paper_test": PAPER[f"test {kind}"].get(load), "fit_time": fit_time})
+                    log(f"seed {rep} P={P:>5} ({kind:>4}) train={row['train']:.3f} "
+                        f"test={row['test']:.3f} (nearest training sequence: {nearest:.3f}) "
+                        f"fit {fit_time:.1f}s")
+        rows = aggregate(runs.rows, ("load_requested", "couplings"), VALUES)
+        baseline = float(np.mean([r["unrelated_identity"] for r in runs.rows]))
         weights = sequence_weights(ww.data, identity=config["contact_identity"])
         est = Potts(alpha=config["contact_l2"], n_states=q, max_iter=config["max_iter"],
                     n_jobs=config["n_jobs"])
@@ -129,11 +140,40 @@ def run(config=None, *, out=None):
         log(f"contact map from all {len(ww.data)} sequences (effective number "
             f"{weights.sum():.0f}) in {time.perf_counter() - t0:.1f}s")
     contacts = _top_pairs(scores, config["min_separation"], config["n_top"])
-    tables = _tables(rows, contacts, baseline, config, N, q, weights)
+    tables = _tables(rows, contacts, baseline, config, N, q, weights) + [
+        claims_table(_claims(rows, baseline))]
     csvs = {"proteins.csv": (rows, None), "proteins_contacts.csv": (contacts, None)}
     return finish(NAME, out, tables, csvs,
                   lambda plt: _plot(plt, rows, scores, contacts, baseline, config, N, q), log,
-                  extra={"contact_scores": scores})
+                  extra={"contact_scores": scores, "proteins_runs": runs.rows})
+
+
+def _claims(rows, baseline):
+    """The paper's protein claims, checked on these rows (2 standard errors)."""
+    by = {(r["load_requested"], r["couplings"]): r for r in rows}
+    loads = sorted({r["load_requested"] for r in rows})
+    small = [by[(a, k)] for a in loads if a <= 1.0 for k in ("asym", "sym")]
+    claims = [("training sequences are fixed points at loads P/(Nq) <= 1",
+               all(r["train"] >= 0.99 for r in small) if small else None,
+               f"smallest: {min((r['train'] for r in small), default=np.nan):.3f}"),
+              ("recall from test sequences ends closer to them than unrelated sequences are",
+               all(r["test"] > baseline for r in rows),
+               f"test {min(r['test'] for r in rows):.3f}-{max(r['test'] for r in rows):.3f} "
+               f"vs unrelated {baseline:.3f}")]
+    high = [a for a in loads if a >= 2.0]
+    if high:
+        a = high[-1]
+        asym, sym = by[(a, "asym")], by[(a, "sym")]
+        claims.append((f"asymmetric couplings store more: train asym > sym at P/(Nq) = {a:g}",
+                       bool(differs(asym, sym, "train") > 2),
+                       f"asym {asym['train']:.3f}, sym {sym['train']:.3f}"))
+        claims.append((f"asymmetric couplings generalize at least as well at P/(Nq) = {a:g}",
+                       bool(differs(asym, sym, "test") > -2),
+                       f"asym {asym['test']:.3f}, sym {sym['test']:.3f}"))
+    else:
+        claims.append(("asymmetric couplings store more than symmetric ones", None,
+                       "needs loads P/(Nq) >= 2"))
+    return claims
 
 
 def _top_pairs(scores, min_separation, n_top):
@@ -162,7 +202,8 @@ def _tables(rows, contacts, baseline, config, N, q, weights):
                ("test_nearest_train_identity", "nearest train", ".3f")]
     title = (f"WW domain (PF00397 RP15, N = {N} columns, q = {q}), {config['n_test']} held-out "
              f"sequences; fraction of identical positions after {config['n_recall']} sync steps "
-             f"from the sequence\n(L-BFGS, L2 = {config['l2']}, fields fitted; paper loads matched "
+             f"from the sequence; mean+-s.e. over {config['n_seeds']} splits\n"
+             f"(L-BFGS, L2 = {config['l2']}, fields fitted; paper loads matched "
              f"to P/(Nq); 'nearest train' = mean identity of a test sequence with its closest "
              f"training sequence)")
     t1 = format_table(rows, columns, title)
@@ -187,8 +228,8 @@ def _plot(plt, rows, scores, contacts, baseline, config, N, q):
     for kind, color in (("asym", "C0"), ("sym", "C1")):
         sel = [r for r in rows if r["couplings"] == kind]
         a = [r["load_Nq"] for r in sel]
-        ax.plot(a, [r["train"] for r in sel], "o-", color=color, label=f"train, {kind}")
-        ax.plot(a, [r["test"] for r in sel], "s--", color=color, label=f"test, {kind}")
+        errorbar(ax, a, sel, "train", "o-", color=color, label=f"train, {kind}")
+        errorbar(ax, a, sel, "test", "s--", color=color, label=f"test, {kind}")
         for part, marker in (("train", "o"), ("test", "s")):
             pa, pv = zip(*sorted(PAPER[f"{part} {kind}"].items()))
             ax.plot(pa, pv, marker, color=color, mfc="none", ms=8, alpha=0.7,

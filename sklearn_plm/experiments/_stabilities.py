@@ -23,7 +23,8 @@ from scipy.stats import norm
 from .. import HopfieldMemory, PseudoLikelihoodMemory
 from ..datasets import make_random_patterns
 from ..metrics import stabilities
-from ._common import Logger, child_seeds, compute_context, finish, format_table, resolve_config
+from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
+                      errorbar, finish, format_table, replicate_seeds, resolve_config)
 
 NAME = "stabilities"
 SUMMARY = "histograms of the stabilities during GD training vs the fixed-norm replica theory"
@@ -35,6 +36,7 @@ QUICK = {
     "beta": 0.1,
     "learning_rate": 1.0,
     "bins": 120,
+    "n_seeds": 3,
 }
 FULL = {
     **QUICK,
@@ -105,6 +107,54 @@ def _moments(grid, p):
     return mean, std, below
 
 
+#: Measured per (alpha, epoch), mean +/- standard error over seeds in the tables.
+VALUES = ("lambda", "mean", "std", "min", "frac_negative", "theory_mean", "theory_std",
+          "theory_frac_negative", "theory_x", "l1_hist_theory")
+
+
+def _train_and_record(config, alpha, seed, rep, checkpoints, runs, hist_rows, curves, log):
+    """One set of patterns: GD from Hebb, stabilities at each checkpoint (histograms of rep 0)."""
+    N, beta = config["n_features"], config["beta"]
+    P = max(1, int(round(alpha * N)))
+    X = make_random_patterns(P, N, random_state=seed)
+    kmax = kappa_max(alpha)
+    est = PseudoLikelihoodMemory(
+        alpha=0.0, beta=beta, solver="gd", init="hebb", learning_rate=config["learning_rate"],
+        tol=0.0, warm_start=True, n_jobs=config["n_jobs"])
+    done = 0
+    for epoch in checkpoints:
+        if epoch == 0:
+            model = HopfieldMemory(rule="hebb").fit(X)
+        else:
+            est.set_params(max_iter=epoch - done)
+            model = est.fit(X)
+            done = epoch
+        delta = stabilities(model, X).ravel()
+        lam = beta * float(np.mean(np.linalg.norm(model.coupling_, axis=1)))
+        p, x = theory(alpha, lam)
+        t_mean, t_std, t_below = _moments(_GRID, p)
+        edges = np.linspace(min(delta.min(), -2.0), max(delta.max(), 5.0), config["bins"] + 1)
+        counts, edges = np.histogram(delta, bins=edges, density=True)
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        # theory averaged over each bin, to compare with the histogram
+        cdf = np.concatenate([[0.0], np.cumsum(p) * (_GRID[1] - _GRID[0])])
+        bin_mass = np.diff(np.interp(edges, np.concatenate([[_GRID[0]], _GRID]), cdf))
+        l1 = float(np.sum(np.abs(counts * np.diff(edges) - bin_mass)))
+        row = runs.add({
+            "alpha": alpha, "epoch": epoch, "seed": rep, "n_features": N, "n_patterns": P,
+            "lambda": lam, "mean": float(delta.mean()), "std": float(delta.std()),
+            "min": float(delta.min()), "frac_negative": float(np.mean(delta < 0)),
+            "theory_mean": t_mean, "theory_std": t_std, "theory_frac_negative": t_below,
+            "theory_x": x, "l1_hist_theory": l1, "kappa_max": kmax,
+            "paper_lambda": PAPER_LAMBDA.get(alpha, {}).get(epoch)})
+        if rep == 0:
+            hist_rows.extend({"alpha": alpha, "epoch": epoch, "delta": float(c),
+                              "density": float(d)} for c, d in zip(centres, counts))
+            curves[(alpha, epoch)] = (centres, counts, p)
+        log(f"seed {rep} alpha={alpha} epoch={epoch:>6} lambda={lam:.3f} min={row['min']:.3f} "
+            f"mean={row['mean']:.3f} (theory {t_mean:.3f}) L1={l1:.3f}")
+
+
 def run(config=None, *, out=None):
     """Run the experiment.
 
@@ -126,50 +176,42 @@ def run(config=None, *, out=None):
     log = Logger(NAME, config["verbose"])
     N, beta = config["n_features"], config["beta"]
     checkpoints = sorted(set(int(c) for c in config["checkpoints"]) | {0})
-    rows, hist_rows, curves = [], [], {}
-    seeds = child_seeds(config["seed"], len(config["alphas"]))
+    runs = RowWriter(out, "stabilities_runs.csv")
+    hist_rows, curves = [], {}
     with compute_context(config["n_jobs"]):
-        for alpha, seed in zip(config["alphas"], seeds):
-            P = max(1, int(round(alpha * N)))
-            X = make_random_patterns(P, N, random_state=int(seed))
-            kmax = kappa_max(alpha)
-            est = PseudoLikelihoodMemory(
-                alpha=0.0, beta=beta, solver="gd", init="hebb", learning_rate=config["learning_rate"],
-                tol=0.0, warm_start=True, n_jobs=config["n_jobs"])
-            done = 0
-            for epoch in checkpoints:
-                if epoch == 0:
-                    model = HopfieldMemory(rule="hebb").fit(X)
-                else:
-                    est.set_params(max_iter=epoch - done)
-                    model = est.fit(X)
-                    done = epoch
-                delta = stabilities(model, X).ravel()
-                lam = beta * float(np.mean(np.linalg.norm(model.coupling_, axis=1)))
-                p, x = theory(alpha, lam)
-                t_mean, t_std, t_below = _moments(_GRID, p)
-                edges = np.linspace(min(delta.min(), -2.0), max(delta.max(), 5.0), config["bins"] + 1)
-                counts, edges = np.histogram(delta, bins=edges, density=True)
-                centres = 0.5 * (edges[1:] + edges[:-1])
-                # theory averaged over each bin, to compare with the histogram
-                cdf = np.concatenate([[0.0], np.cumsum(p) * (_GRID[1] - _GRID[0])])
-                bin_mass = np.diff(np.interp(edges, np.concatenate([[_GRID[0]], _GRID]), cdf))
-                l1 = float(np.sum(np.abs(counts * np.diff(edges) - bin_mass)))
-                row = {"alpha": alpha, "epoch": epoch, "n_features": N, "n_patterns": P,
-                       "lambda": lam, "mean": float(delta.mean()), "std": float(delta.std()),
-                       "min": float(delta.min()), "frac_negative": float(np.mean(delta < 0)),
-                       "theory_mean": t_mean, "theory_std": t_std, "theory_frac_negative": t_below,
-                       "theory_x": x, "l1_hist_theory": l1, "kappa_max": kmax,
-                       "paper_lambda": PAPER_LAMBDA.get(alpha, {}).get(epoch)}
-                rows.append(row)
-                hist_rows.extend({"alpha": alpha, "epoch": epoch, "delta": float(c), "density": float(d)}
-                                 for c, d in zip(centres, counts))
-                curves[(alpha, epoch)] = (centres, counts, p)
-                log(f"alpha={alpha} epoch={epoch:>6} lambda={lam:.3f} min={row['min']:.3f} "
-                    f"mean={row['mean']:.3f} (theory {t_mean:.3f}) L1={l1:.3f}")
-    tables = [_table(rows, config), _theory_check()]
+        for rep, rep_seed in enumerate(replicate_seeds(config)):
+            for alpha, seed in zip(config["alphas"], child_seeds(rep_seed, len(config["alphas"]))):
+                _train_and_record(config, alpha, int(seed), rep, checkpoints, runs, hist_rows,
+                                  curves, log)
+    rows = aggregate(runs.rows, ("alpha", "epoch"), VALUES)
+    tables = [_table(rows, config), _theory_check(), claims_table(_claims(rows))]
     csvs = {"stabilities.csv": (rows, None), "stabilities_histograms.csv": (hist_rows, None)}
     return finish(NAME, out, tables, csvs, lambda plt: _plot(plt, rows, curves, config), log)
+
+
+def _claims(rows):
+    """The paper's claims on the training-time path, checked on these rows."""
+    claims = []
+    for alpha in dict.fromkeys(r["alpha"] for r in rows):
+        sel = sorted((r for r in rows if r["alpha"] == alpha), key=lambda r: r["epoch"])
+        lam = [r["lambda"] for r in sel]
+        mins = [r["min"] for r in sel]
+        kmax = sel[0]["kappa_max"]
+        claims.append((f"P/N = {alpha:g}: the effective lambda grows during training",
+                       bool(np.all(np.diff(lam) > 0)),
+                       " -> ".join(f"{v:.3f}" for v in lam)))
+        claims.append((f"P/N = {alpha:g}: the minimum stability rises from Hebb's towards "
+                       f"kappa_max = {kmax:.3f}, staying below it",
+                       bool(mins[-1] > mins[0] and mins[-1] <= kmax + 1e-9),
+                       " -> ".join(f"{v:.3f}" for v in mins)))
+        gaps = [abs(r["mean"] - r["theory_mean"]) / r["theory_std"] for r in sel]
+        claims.append((f"P/N = {alpha:g}: the stability distribution follows the fixed-norm "
+                       "theory at the current lambda (mean within 0.1 theory std)",
+                       bool(max(gaps) < 0.1),
+                       f"largest |mean - theory| / theory std: {max(gaps):.3f}; L1(hist, theory) "
+                       f"{min(r['l1_hist_theory'] for r in sel):.3f}-"
+                       f"{max(r['l1_hist_theory'] for r in sel):.3f}"))
+    return claims
 
 
 def _table(rows, config):
@@ -181,7 +223,8 @@ def _table(rows, config):
                ("kappa_max", "kappa_max", ".3f"), ("l1_hist_theory", "L1(hist,theory)", ".3f")]
     title = (f"Stabilities Delta = xi_i h_i / ||J_i|| during GD (N = {config['n_features']}, "
              f"beta = {config['beta']}, learning_rate = {config['learning_rate']}, Hebb init; "
-             "epoch 0 = Hebb rule); theory at lambda = beta * mean ||J_i||")
+             f"epoch 0 = Hebb rule); theory at lambda = beta * mean ||J_i||; mean+-s.e. over "
+             f"{config['n_seeds']} seeds (histograms of the first)")
     return format_table(rows, columns, title)
 
 
@@ -228,16 +271,16 @@ def _plot(plt, rows, curves, config):
         ax.grid(alpha=0.3)
 
         ax = axes[i, 1]
-        pts = np.array([(r["epoch"], r["lambda"], r["min"], r["mean"]) for r in sel])
-        e = np.maximum(pts[:, 0], 1)
-        ax.plot(e, pts[:, 2], "o-", color="C0", label="min $\\Delta$")
-        ax.plot(e, pts[:, 3], "s-", color="C1", label="mean $\\Delta$")
+        e = np.maximum([r["epoch"] for r in sel], 1)
+        errorbar(ax, e, sel, "min", "o-", color="C0", label="min $\\Delta$")
+        errorbar(ax, e, sel, "mean", "s-", color="C1", label="mean $\\Delta$")
         ax.axhline(kmax, color="k", ls=":", label="$\\kappa_{max}$")
         ax.set_xscale("log")
         ax.set_xlabel("epoch (Hebb, epoch 0, drawn at 1)")
         ax.set_ylabel("stability")
         ax2 = ax.twinx()
-        ax2.plot(e, pts[:, 1], "^--", color="C3", label="$\\lambda = \\beta$ mean $\\|J_i\\|$")
+        errorbar(ax2, e, sel, "lambda", "^--", color="C3",
+                 label="$\\lambda = \\beta$ mean $\\|J_i\\|$")
         ax2.set_ylabel("$\\lambda$", color="C3")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = ax2.get_legend_handles_labels()
