@@ -303,7 +303,9 @@ def basin_size(estimator, X, m_in=None, *, criterion="pattern", threshold=None, 
             Basin size of each pattern by the pattern criterion, with the
             given ``threshold`` and ``min_success``.
         criterion : str
+            The criterion used.
         threshold : float
+            The threshold on ``m_F`` used.
         m_in : ndarray of shape (n_grid,)
             The grid of initial overlaps, ascending.
         final_overlap : ndarray of shape (n_patterns, n_grid)
