@@ -10,7 +10,6 @@ elsewhere (the package then imports the baseline build of the same kernels).
 
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -88,7 +87,11 @@ def _simd_flags(pyx):
     """Extra flags of an extension, or None when it is not built on this platform."""
     if not pyx.stem.endswith("_avx2"):
         return []
-    x86_64 = platform.machine().lower() in ("x86_64", "amd64")
+    # the target's architecture: cibuildwheel's macOS cross builds set
+    # _PYTHON_HOST_PLATFORM (read by sysconfig) and ARCHFLAGS
+    target = sysconfig.get_platform().lower()
+    archs = shlex.split(os.environ.get("ARCHFLAGS", ""))[1::2]
+    x86_64 = target.endswith(("x86_64", "amd64")) and all(a == "x86_64" for a in archs)
     if sys.platform == "win32" or not x86_64:
         return None
     return ["-mavx2", "-mfma"]
