@@ -3,7 +3,9 @@
 Every ``sklearn_plm/**/*.pyx`` file becomes an extension named after its path.
 OpenMP is used when the compiler supports it; ``SKLEARN_PLM_NO_OPENMP=1``
 forces a serial build (``prange`` then compiles to a plain loop) and
-``SKLEARN_PLM_CYTHON_DEBUG=1`` turns bounds checking on.
+``SKLEARN_PLM_CYTHON_DEBUG=1`` turns bounds checking on. A ``*_avx2.pyx``
+file is built with ``-mavx2 -mfma`` on x86_64 with gcc or clang and left out
+elsewhere (the package then imports the baseline build of the same kernels).
 """
 
 import json
@@ -81,6 +83,20 @@ def _mtime(path):
     return Path(path).stat().st_mtime
 
 
+def _simd_flags(pyx):
+    """Extra flags of an extension, or None when it is not built on this platform."""
+    if not pyx.stem.endswith("_avx2"):
+        return []
+    # the target's architecture: cibuildwheel's macOS cross builds set
+    # _PYTHON_HOST_PLATFORM (read by sysconfig) and ARCHFLAGS
+    target = sysconfig.get_platform().lower()
+    archs = shlex.split(os.environ.get("ARCHFLAGS", ""))[1::2]
+    x86_64 = target.endswith(("x86_64", "amd64")) and all(a == "x86_64" for a in archs)
+    if sys.platform == "win32" or not x86_64:
+        return None
+    return ["-mavx2", "-mfma"]
+
+
 def _extensions():
     cflags, lflags = _openmp_flags()
     debug = bool(os.environ.get("SKLEARN_PLM_CYTHON_DEBUG"))
@@ -94,10 +110,14 @@ def _extensions():
     }
     cython_settings = {"cython": Cython.__version__, "directives": directives}
     same_cython = _stamp("cython") == cython_settings
-    # a .pyx may cimport any of the project's .pxd files
-    newest_pxd = max((_mtime(p) for p in (ROOT / "sklearn_plm").rglob("*.pxd")), default=0)
+    # a .pyx may cimport any of the project's .pxd files and include any .pxi
+    newest_pxd = max((_mtime(p) for pattern in ("*.pxd", "*.pxi")
+                      for p in (ROOT / "sklearn_plm").rglob(pattern)), default=0)
     fresh, stale = [], []
     for pyx in sorted((ROOT / "sklearn_plm").rglob("*.pyx")):
+        simd = _simd_flags(pyx)
+        if simd is None:
+            continue
         rel = pyx.relative_to(ROOT)
         c_file = rel.with_suffix(".c")
         up_to_date = (same_cython and (ROOT / c_file).exists()
@@ -107,7 +127,7 @@ def _extensions():
                 ".".join(rel.with_suffix("").parts),
                 [str(c_file if up_to_date else rel)],
                 include_dirs=[numpy.get_include()],
-                extra_compile_args=["-O3"] + cflags if sys.platform != "win32" else cflags,
+                extra_compile_args=(["-O3"] + simd + cflags if sys.platform != "win32" else cflags),
                 extra_link_args=lflags,
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
             )

@@ -9,7 +9,7 @@ from sklearn.exceptions import DataConversionWarning
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._objective import L2Penalty, SumPenalty
-from ._potts_fast import potts_async_recall, potts_local_fields, potts_log_conditionals
+from ._potts_dispatch import potts_async_recall, potts_local_fields, potts_log_conditionals
 from ._potts_objective import (PackedSymmetricPotts, PottsGroupL1, PottsPseudoLikelihood,
                                coef_to_params, params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
@@ -368,7 +368,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         return X, codes
 
     def _site_params(self):
-        """Parameters in the kernels' layout ``(N, N*q [+1], q)`` (see _potts_fast.pyx)."""
+        """Parameters in the kernels' layout ``(N, N*q [+1], q)`` (see _potts_kernels.pxi)."""
         N, q = self.fields_.shape
         coef = params_to_coef(self.coupling_, self.fields_, fit_fields=True)
         return coef.reshape(N, N * q + 1, q).astype(self.coupling_.dtype)

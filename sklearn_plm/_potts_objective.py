@@ -18,7 +18,7 @@ coef[i]``. :func:`coef_to_params` and :func:`params_to_coef` convert to the
 
 import numpy as np
 
-from ._potts_fast import potts_gather_value_grad, potts_residual
+from ._potts_dispatch import potts_gather_value_grad, potts_residual
 
 # Rows of X processed per GEMM in the one-hot formulation.
 _CHUNK_BYTES = 32 * 2**20

@@ -1,0 +1,347 @@
+# Compiled kernels of the Potts (categorical) pseudo-likelihood memory, included
+# by _potts_fast.pyx (baseline flags) and _potts_fast_avx2.pyx (built with
+# -mavx2 -mfma on x86_64); sklearn_plm/_potts_dispatch.py picks one at import.
+# The Python layer (sklearn_plm/_potts_objective.py, sklearn_plm/_potts.py)
+# validates codes, shapes, dtypes and contiguity before calling in.
+#
+# Conventions shared by every kernel:
+#   codes  X[mu, j] in {0, ..., q-1}, or -1 for a missing (unknown) value;
+#   site parameters W[i] of shape (N*q [+1], q) with
+#       W[i, j*q + b, a] = J[i, j, a, b]   (coupling of state a at i, b at j)
+#       W[i, N*q, a]     = h[i, a]         (field, only with fit_fields);
+#   the local field of state a at site i is
+#       H[mu, i, a] = h[i, a] + sum_{j != i, X[mu, j] >= 0} W[i, j*q + X[mu, j], a],
+#   a sum of N contiguous q-vectors ("gather"), and
+#       -log p(X[mu, i] | rest) = logsumexp_a(beta H[mu, i, a]) - beta H[mu, i, X[mu, i]].
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange, threadid
+from libc.math cimport exp, log
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport free, malloc
+from ._random cimport shuffle
+
+# Storage of the gather kernel's gradient, independent of the parameters' type.
+ctypedef fused gradient_t:
+    float
+    double
+
+
+cdef inline double _residual_inplace(floating *z, Py_ssize_t q, double beta, Py_ssize_t y,
+                                     double w) noexcept nogil:
+    # z <- w beta (softmax(beta z) - e_y); returns w (logsumexp(beta z) - beta z_y).
+    # Exponentials and the sum in double whatever the storage type of z.
+    cdef Py_ssize_t a
+    cdef double m = beta * z[0], s = 0.0, zy = beta * z[y], e
+    for a in range(1, q):
+        if beta * z[a] > m:
+            m = beta * z[a]
+    for a in range(q):
+        e = exp(beta * z[a] - m)
+        z[a] = <floating>e
+        s = s + e
+    for a in range(q):
+        z[a] = <floating>(w * beta * (z[a] / s))
+    z[y] = <floating>(z[y] - w * beta)
+    return w * (m + log(s) - zy)
+
+
+def potts_residual(
+    floating[:, ::1] Z,            # IN: fields (n_samples, n_block*q); OUT: dL/dZ
+    const int[:, ::1] Y,           # IN: target codes (n_samples, n_block), -1 = missing
+    const double[::1] weight,      # IN: per-sample weight, already divided by sum(w)
+    double beta,
+    int q,
+    double[::1] row_loss,          # OUT: weighted loss of each sample
+    int n_threads,
+):
+    """Softmax, loss and residual of the one-hot formulation, in place.
+
+    For a known target ``y`` of site ``i`` with probabilities
+    ``p = softmax(beta Z[mu, i*q:(i+1)*q])`` the loss is ``w (lse - beta z_y)``
+    and the residual ``w beta (p - e_y)``; missing targets give zeros.
+    """
+    cdef Py_ssize_t n_samples = Z.shape[0], n_block = Y.shape[1]
+    cdef Py_ssize_t mu, i, a, y
+    cdef double w, acc, m, s, zy
+    cdef floating *z
+    for mu in prange(n_samples, nogil=True, num_threads=n_threads, schedule="static"):
+        w = weight[mu]
+        acc = 0.0
+        for i in range(n_block):
+            z = &Z[mu, i * q]
+            y = Y[mu, i]
+            if y < 0 or w == 0.0:
+                for a in range(q):
+                    z[a] = 0.0
+                continue
+            zy = beta * z[y]
+            m = beta * z[0]
+            for a in range(1, q):
+                if beta * z[a] > m:
+                    m = beta * z[a]
+            s = 0.0
+            for a in range(q):
+                z[a] = <floating>exp(beta * z[a] - m)
+                s = s + z[a]
+            acc = acc + m + log(s) - zy
+            for a in range(q):
+                z[a] = <floating>(w * beta * (z[a] / s))
+            z[y] = <floating>(z[y] - w * beta)
+        row_loss[mu] = w * acc
+
+
+# Samples per tile of the gather kernel: the tile's fields (TILE x q values)
+# stay in L1/L2 while the q x q coupling block of one neighbour j is applied.
+cdef Py_ssize_t TILE = 128
+# Tiles whose gradient is summed in the storage type before it is added to
+# the float64 gradient: float32 sums of at most FLUSH * TILE residuals.
+cdef Py_ssize_t FLUSH = 8
+
+
+def potts_gather_value_grad(
+    const int[:, ::1] XT,          # IN: codes transposed (n_sites, n_samples), -1 = missing
+    const floating[:, :, ::1] W,   # IN: parameters of sites start..start+n_block-1
+    gradient_t[:, :, ::1] G,       # OUT: gradient, same shape as W (zeroed here)
+    const double[::1] weight,      # IN: per-sample weight, already divided by sum(w)
+    double beta,
+    Py_ssize_t start,
+    bint fit_fields,
+    double[::1] site_loss,         # OUT: weighted loss of each site of the block
+    int n_threads,
+):
+    """Loss and gradient of a block of sites, parallel over sites.
+
+    For a tile of samples, each site gathers its fields one neighbour ``j``
+    at a time (the q x q block ``J[i, j]`` stays in cache), turns them into
+    residuals ``w beta (softmax - e_y)`` and scatters these back into the same
+    block of its own gradient, so threads never write to the same memory.
+    Fields, residuals and the gradient of up to FLUSH tiles are kept in the
+    type of ``W``: in float32 the gather and scatter loops move twice as many
+    values per vector instruction (plmc computes everything in float32; here
+    the softmax, the loss and the sum over tile groups stay in float64).
+    The gradient ``G`` may be float32 too (the packed symmetric fit, whose
+    float32 gradient of the row layout is only folded into float64).
+    """
+    cdef Py_ssize_t n_sites = XT.shape[0], n_samples = XT.shape[1]
+    cdef Py_ssize_t n_block = W.shape[0], n_rows = W.shape[1], q = W.shape[2]
+    cdef Py_ssize_t nq = n_sites * q, n_site_params = n_rows * q
+    cdef Py_ssize_t n_tiles = (n_samples + TILE - 1) // TILE
+    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, k
+    cdef double w, acc
+    cdef floating *Z = NULL
+    cdef floating *Gt = NULL
+    cdef floating *z
+    cdef const floating *wrow
+    cdef const floating *wblock
+    cdef floating *grow
+    cdef floating *gblock
+    cdef gradient_t *gsite
+    cdef const int *xj
+    G[:, :, :] = 0
+    with nogil, parallel(num_threads=n_threads):
+        Z = <floating *> malloc(TILE * q * sizeof(floating))
+        Gt = <floating *> malloc(n_site_params * sizeof(floating))
+        for ii in prange(n_block, schedule="dynamic"):
+            i = start + ii
+            acc = 0.0
+            gsite = &G[ii, 0, 0]
+            for k in range(n_site_params):
+                Gt[k] = 0
+            for tt in range(n_tiles):
+                t0 = tt * TILE
+                nt = min(TILE, n_samples - t0)
+                for r in range(nt):
+                    z = Z + r * q
+                    if fit_fields:
+                        wrow = &W[ii, nq, 0]
+                        for a in range(q):
+                            z[a] = wrow[a]
+                    else:
+                        for a in range(q):
+                            z[a] = 0
+                for j in range(n_sites):
+                    if j == i:
+                        continue
+                    wblock = &W[ii, j * q, 0]
+                    xj = &XT[j, t0]
+                    for r in range(nt):
+                        b = xj[r]
+                        if b < 0:
+                            continue
+                        z = Z + r * q
+                        wrow = wblock + b * q
+                        for a in range(q):
+                            z[a] = z[a] + wrow[a]
+                xj = &XT[i, t0]
+                for r in range(nt):
+                    z = Z + r * q
+                    y = xj[r]
+                    w = weight[t0 + r]
+                    if y < 0 or w == 0.0:
+                        for a in range(q):
+                            z[a] = 0
+                        continue
+                    acc = acc + _residual_inplace(z, q, beta, y, w)
+                if fit_fields:
+                    grow = Gt + nq * q
+                    for r in range(nt):
+                        z = Z + r * q
+                        for a in range(q):
+                            grow[a] = grow[a] + z[a]
+                for j in range(n_sites):
+                    if j == i:
+                        continue
+                    gblock = Gt + j * q * q
+                    xj = &XT[j, t0]
+                    for r in range(nt):
+                        b = xj[r]
+                        if b < 0:
+                            continue
+                        z = Z + r * q
+                        grow = gblock + b * q
+                        for a in range(q):
+                            grow[a] = grow[a] + z[a]
+                if (tt + 1) % FLUSH == 0 or tt == n_tiles - 1:
+                    for k in range(n_site_params):
+                        gsite[k] = gsite[k] + Gt[k]
+                        Gt[k] = 0
+            site_loss[ii] = acc
+        free(Z)
+        free(Gt)
+
+
+def potts_local_fields(
+    const int[:, ::1] X,           # IN: codes (n_samples, n_sites), -1 = missing
+    const floating[:, :, ::1] W,   # IN: parameters of all sites (n_sites, N*q [+1], q)
+    bint fit_fields,
+    floating[:, ::1] H,            # OUT: fields (n_samples, n_sites*q)
+    int n_threads,
+):
+    """``H[mu, i*q + a]``: the local field of state a at site i (gather)."""
+    cdef Py_ssize_t n_samples = X.shape[0], n_sites = X.shape[1]
+    cdef Py_ssize_t q = W.shape[2], nq = n_sites * q
+    cdef Py_ssize_t mu, i, j, a, b
+    cdef const floating *wrow
+    cdef floating *hrow
+    for mu in prange(n_samples, nogil=True, num_threads=n_threads, schedule="static"):
+        for i in range(n_sites):
+            hrow = &H[mu, i * q]
+            if fit_fields:
+                wrow = &W[i, nq, 0]
+                for a in range(q):
+                    hrow[a] = wrow[a]
+            else:
+                for a in range(q):
+                    hrow[a] = 0.0
+            for j in range(n_sites):
+                b = X[mu, j]
+                if b < 0 or j == i:
+                    continue
+                wrow = &W[i, j * q + b, 0]
+                for a in range(q):
+                    hrow[a] = hrow[a] + wrow[a]
+
+
+def potts_log_conditionals(
+    const floating[:, ::1] H,      # IN: fields (n_samples, n_sites*q)
+    const int[:, ::1] X,           # IN: codes (n_samples, n_sites), -1 = missing
+    double beta,
+    double[::1] out,               # OUT: sum over known sites of log p(x_i | rest)
+    int n_threads,
+):
+    """Per-sample pseudo-log-likelihood ``sum_i beta H[i, x_i] - logsumexp(beta H[i])``."""
+    cdef Py_ssize_t n_samples = X.shape[0], n_sites = X.shape[1]
+    cdef Py_ssize_t q = H.shape[1] // n_sites
+    cdef Py_ssize_t mu, i, a, y
+    cdef double acc, m, s
+    cdef const floating *h
+    for mu in prange(n_samples, nogil=True, num_threads=n_threads, schedule="static"):
+        acc = 0.0
+        for i in range(n_sites):
+            y = X[mu, i]
+            if y < 0:
+                continue
+            h = &H[mu, i * q]
+            m = beta * h[0]
+            for a in range(1, q):
+                if beta * h[a] > m:
+                    m = beta * h[a]
+            s = 0.0
+            for a in range(q):
+                s = s + exp(beta * h[a] - m)
+            acc = acc + beta * h[y] - m - log(s)
+        out[mu] = acc
+
+
+def potts_async_recall(
+    int[:, ::1] X,                      # IN/OUT: codes (n_samples, n_sites), -1 = unknown
+    floating[:, ::1] H,                 # IN/OUT: local fields (n_samples, n_sites*q), kept current
+    const floating[:, ::1] JT,          # IN: JT[i*q + b, j*q + c] = J[j, i, c, b], (N*q, N*q)
+    const unsigned char[:, ::1] free_,  # IN: 1 where a site may change (0 = clamped)
+    int max_sweeps,
+    uint64_t seed,
+    int[::1] n_iter,                    # OUT: sweeps run per sample
+    unsigned char[::1] converged,       # OUT: 1 if a full sweep changed nothing
+    int[:, ::1] order,                  # WORK: (n_threads, n_sites) site order per thread
+    int n_threads,
+    const floating[::1] tie,            # IN: per site, fields within tie[i] of the max tie (_ties.py)
+):
+    """Random-order sequential sweeps of ``x_i <- argmax_a H[i, a]`` until nothing changes.
+
+    Every sample follows the same sequence of site permutations (drawn from
+    ``seed``), so the result of a row never depends on the other rows. The
+    states whose field is within ``tie[i]`` of the largest are tied maxima:
+    the current state is kept when it is among them; otherwise (and at an
+    unknown site) the first of them is taken.
+    """
+    cdef Py_ssize_t n_samples = X.shape[0], n_sites = X.shape[1]
+    cdef Py_ssize_t nq = H.shape[1], q = nq // n_sites
+    cdef Py_ssize_t mu, k, i, j, a, tid, cur, new
+    cdef int sweep, changes
+    cdef uint64_t state
+    cdef floating best
+    cdef floating *h
+    cdef const floating *add
+    cdef const floating *sub
+    for mu in prange(n_samples, nogil=True, num_threads=n_threads, schedule="dynamic"):
+        tid = threadid()
+        state = seed | 1
+        for k in range(n_sites):
+            order[tid, k] = <int>k
+        converged[mu] = 0
+        n_iter[mu] = 0
+        h = &H[mu, 0]
+        for sweep in range(max_sweeps):
+            shuffle(&order[tid, 0], n_sites, &state)
+            changes = 0
+            for k in range(n_sites):
+                i = order[tid, k]
+                if not free_[mu, i]:
+                    continue
+                cur = X[mu, i]
+                best = h[i * q]
+                for a in range(1, q):
+                    if h[i * q + a] > best:
+                        best = h[i * q + a]
+                best = best - tie[i]
+                new = 0
+                while h[i * q + new] < best:
+                    new = new + 1
+                if cur >= 0 and h[i * q + cur] >= best:
+                    new = cur
+                if new != cur:
+                    X[mu, i] = <int>new
+                    add = &JT[i * q + new, 0]
+                    if cur >= 0:
+                        sub = &JT[i * q + cur, 0]
+                        for j in range(nq):
+                            h[j] = h[j] + (add[j] - sub[j])
+                    else:
+                        for j in range(nq):
+                            h[j] = h[j] + add[j]
+                    changes = changes + 1
+            n_iter[mu] = sweep + 1
+            if changes == 0:
+                converged[mu] = 1
+                break
