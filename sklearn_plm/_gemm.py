@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# Rows per panel, at most: with 128-row panels the products of an N=300,
-# P=2000 evaluation took 5% longer than whole (single-threaded), with 64-row
-# panels 15-20%, and column panels of 64 twice as long.
-_PANEL_ROWS = 128
+# Rows per panel, at most. Smaller panels cost GEMM efficiency: one float32
+# loss+gradient against two whole single-threaded GEMMs (benchmarks/run.py
+# --only 1c, same run) was 1.36-1.46x at N=784-1000 with 128-row panels and
+# 1.19-1.34x with 512-row panels (64-row panels: 15-20% slower than 128).
+# Products with fewer rows than two panels run in one panel (one thread).
+_PANEL_ROWS = 512
 
 
 def _panels(n_rows):
