@@ -91,16 +91,17 @@ def potts_residual(
         row_loss[mu] = w * acc
 
 
-# Samples per tile of the gather kernel: the tile's fields (TILE x q values)
-# stay in L1/L2 while the q x q coupling block of one neighbour j is applied.
-cdef Py_ssize_t TILE = 128
 # Tiles whose gradient is summed in the storage type before it is added to
-# the float64 gradient: float32 sums of at most FLUSH * TILE residuals.
+# the float64 gradient: float32 sums of at most FLUSH * tile residuals.
 cdef Py_ssize_t FLUSH = 8
 
 
 def potts_gather_value_grad(
     const int[:, ::1] XT,          # IN: codes transposed (n_sites, n_samples), -1 = missing
+    const int[::1] ref,            # IN: reference state of each column, 0..q (q = missing)
+    const Py_ssize_t[:, ::1] colptr,  # IN: (n_tiles, n_sites + 1) offsets into ent
+    const int[::1] ent,            # IN: (r << 16) | b for x[t0 + r, j] = b != ref[j] (q = missing)
+    Py_ssize_t tile,               # IN: samples per tile used to build colptr and ent
     const floating[:, :, ::1] W,   # IN: parameters of sites start..start+n_block-1
     gradient_t[:, :, ::1] G,       # OUT: gradient, same shape as W (zeroed here)
     const double[::1] weight,      # IN: per-sample weight, already divided by sum(w)
@@ -112,103 +113,154 @@ def potts_gather_value_grad(
 ):
     """Loss and gradient of a block of sites, parallel over sites.
 
-    For a tile of samples, each site gathers its fields one neighbour ``j``
-    at a time (the q x q block ``J[i, j]`` stays in cache), turns them into
-    residuals ``w beta (softmax - e_y)`` and scatters these back into the same
-    block of its own gradient, so threads never write to the same memory.
-    Fields, residuals and the gradient of up to FLUSH tiles are kept in the
-    type of ``W``: in float32 the gather and scatter loops move twice as many
-    values per vector instruction (plmc computes everything in float32; here
-    the softmax, the loss and the sum over tile groups stay in float64).
-    The gradient ``G`` may be float32 too (the packed symmetric fit, whose
-    float32 gradient of the row layout is only folded into float64).
+    Each column ``j`` has a reference state ``c_j`` (the most frequent one;
+    ``q`` stands for "missing", which adds nothing to the fields). The fields
+    of site ``i`` are ``base_i + sum_j D_i[j, x_j]`` with
+    ``D_i[j, b] = W_i[j, b] - W_i[j, c_j]`` and ``base_i = h_i + sum_j
+    W_i[j, c_j]``: only the entries that differ from their column's
+    reference are gathered (``ent``, per tile of samples and column), about
+    half of a protein alignment and a third of an RNA one. The gradient
+    block of a reference state follows from the sum ``R`` of all residuals:
+    ``G[j, c_j] = R - sum_{b != c_j} G[j, b]``, so the scatter also visits
+    only those entries. ``D_i``, the tile's fields and the gradient rows are
+    padded to a whole number of 32-byte vectors. Fields, residuals and the
+    gradient of up to FLUSH tiles are kept in the type of ``W`` (plmc
+    computes everything in float32); the softmax, the loss and the sum over
+    tile groups stay in float64. Threads own whole sites, so they never
+    write to the same memory.
     """
     cdef Py_ssize_t n_sites = XT.shape[0], n_samples = XT.shape[1]
     cdef Py_ssize_t n_block = W.shape[0], n_rows = W.shape[1], q = W.shape[2]
     cdef Py_ssize_t nq = n_sites * q, n_site_params = n_rows * q
-    cdef Py_ssize_t n_tiles = (n_samples + TILE - 1) // TILE
-    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, k
-    cdef double w, acc
+    cdef Py_ssize_t lanes = 32 // sizeof(floating)
+    cdef Py_ssize_t qp = (q + lanes - 1) // lanes * lanes, n_ext = q + 1
+    cdef Py_ssize_t col_size = n_ext * qp, d_size = n_sites * col_size
+    cdef Py_ssize_t n_tiles = colptr.shape[0]
+    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, c, k, e, v
+    cdef double w, acc, s
     cdef floating *Z = NULL
+    cdef floating *D = NULL
     cdef floating *Gt = NULL
+    cdef floating *base = NULL
+    cdef floating *R = NULL
     cdef floating *z
+    cdef floating *dj
+    cdef floating *gj
+    cdef floating *drow
     cdef const floating *wrow
-    cdef const floating *wblock
-    cdef floating *grow
-    cdef floating *gblock
     cdef gradient_t *gsite
-    cdef const int *xj
+    cdef const int *xi
     G[:, :, :] = 0
     with nogil, parallel(num_threads=n_threads):
-        Z = <floating *> malloc(TILE * q * sizeof(floating))
-        Gt = <floating *> malloc(n_site_params * sizeof(floating))
+        Z = <floating *> malloc(tile * qp * sizeof(floating))
+        D = <floating *> malloc(d_size * sizeof(floating))
+        Gt = <floating *> malloc(d_size * sizeof(floating))
+        base = <floating *> malloc(qp * sizeof(floating))
+        R = <floating *> malloc(qp * sizeof(floating))
         for ii in prange(n_block, schedule="dynamic"):
             i = start + ii
             acc = 0.0
             gsite = &G[ii, 0, 0]
-            for k in range(n_site_params):
+            # D_i and base_i (padding lanes are zero and stay zero)
+            for a in range(qp):
+                base[a] = 0
+                R[a] = 0
+            if fit_fields:
+                for a in range(q):
+                    base[a] = W[ii, nq, a]
+            for k in range(d_size):
+                D[k] = 0
                 Gt[k] = 0
+            for j in range(n_sites):
+                if j == i:
+                    continue
+                dj = D + j * col_size
+                for b in range(q):
+                    wrow = &W[ii, j * q + b, 0]
+                    for a in range(q):
+                        dj[b * qp + a] = wrow[a]
+                c = ref[j]
+                if c < q:
+                    drow = dj + c * qp
+                    for a in range(q):
+                        base[a] = base[a] + drow[a]
+                    for b in range(n_ext):
+                        if b == c:
+                            continue
+                        for a in range(q):
+                            dj[b * qp + a] = dj[b * qp + a] - drow[a]
             for tt in range(n_tiles):
-                t0 = tt * TILE
-                nt = min(TILE, n_samples - t0)
+                t0 = tt * tile
+                nt = min(tile, n_samples - t0)
                 for r in range(nt):
-                    z = Z + r * q
-                    if fit_fields:
-                        wrow = &W[ii, nq, 0]
-                        for a in range(q):
-                            z[a] = wrow[a]
-                    else:
-                        for a in range(q):
-                            z[a] = 0
+                    z = Z + r * qp
+                    for a in range(qp):
+                        z[a] = base[a]
                 for j in range(n_sites):
                     if j == i:
                         continue
-                    wblock = &W[ii, j * q, 0]
-                    xj = &XT[j, t0]
-                    for r in range(nt):
-                        b = xj[r]
-                        if b < 0:
-                            continue
-                        z = Z + r * q
-                        wrow = wblock + b * q
-                        for a in range(q):
-                            z[a] = z[a] + wrow[a]
-                xj = &XT[i, t0]
+                    dj = D + j * col_size
+                    for k in range(colptr[tt, j], colptr[tt, j + 1]):
+                        e = ent[k]
+                        z = Z + (e >> 16) * qp
+                        drow = dj + (e & 0xFFFF) * qp
+                        for v in range(0, qp, lanes):
+                            for a in range(v, v + lanes):
+                                z[a] = z[a] + drow[a]
+                xi = &XT[i, t0]
                 for r in range(nt):
-                    z = Z + r * q
-                    y = xj[r]
+                    z = Z + r * qp
+                    y = xi[r]
                     w = weight[t0 + r]
                     if y < 0 or w == 0.0:
                         for a in range(q):
                             z[a] = 0
                         continue
                     acc = acc + _residual_inplace(z, q, beta, y, w)
-                if fit_fields:
-                    grow = Gt + nq * q
-                    for r in range(nt):
-                        z = Z + r * q
-                        for a in range(q):
-                            grow[a] = grow[a] + z[a]
+                    for a in range(qp):
+                        R[a] = R[a] + z[a]
                 for j in range(n_sites):
                     if j == i:
                         continue
-                    gblock = Gt + j * q * q
-                    xj = &XT[j, t0]
-                    for r in range(nt):
-                        b = xj[r]
-                        if b < 0:
-                            continue
-                        z = Z + r * q
-                        grow = gblock + b * q
-                        for a in range(q):
-                            grow[a] = grow[a] + z[a]
+                    gj = Gt + j * col_size
+                    for k in range(colptr[tt, j], colptr[tt, j + 1]):
+                        e = ent[k]
+                        z = Z + (e >> 16) * qp
+                        drow = gj + (e & 0xFFFF) * qp
+                        for v in range(0, qp, lanes):
+                            for a in range(v, v + lanes):
+                                drow[a] = drow[a] + z[a]
                 if (tt + 1) % FLUSH == 0 or tt == n_tiles - 1:
-                    for k in range(n_site_params):
-                        gsite[k] = gsite[k] + Gt[k]
-                        Gt[k] = 0
+                    for j in range(n_sites):
+                        if j == i:
+                            continue
+                        gj = Gt + j * col_size
+                        c = ref[j]
+                        for b in range(q):
+                            if b == c:
+                                continue
+                            for a in range(q):
+                                gsite[(j * q + b) * q + a] += gj[b * qp + a]
+                        if c < q:
+                            for a in range(q):
+                                s = R[a]
+                                for b in range(n_ext):
+                                    if b != c:
+                                        s = s - gj[b * qp + a]
+                                gsite[(j * q + c) * q + a] += s
+                        for k in range(col_size):
+                            gj[k] = 0
+                    if fit_fields:
+                        for a in range(q):
+                            gsite[nq * q + a] += R[a]
+                    for a in range(qp):
+                        R[a] = 0
             site_loss[ii] = acc
         free(Z)
+        free(D)
         free(Gt)
+        free(base)
+        free(R)
 
 
 def potts_local_fields(

@@ -155,6 +155,46 @@ def test_gather_and_onehot_agree(rng, fit_fields):
         np.testing.assert_allclose(ga, gb, atol=1e-13)
 
 
+@pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-13), (np.float32, 2e-6)])
+def test_gather_over_many_tiles_agrees_with_onehot(rng, dtype, atol):
+    # more than FLUSH (8) tiles of 128 samples, a column that is mostly
+    # missing (its reference state is "missing"), a constant column (no
+    # entries at all) and a column whose reference is not state 0
+    N, q, P = 8, 5, 1500
+    X = codes_of(random_codes(rng, (P, N), q, missing=0.05))
+    X[rng.random(P) < 0.7, 0] = -1
+    X[:, 1] = 2
+    X[rng.random(P) < 0.6, 3] = 4
+    w = rng.random(P)
+    w[:10] = 0.0
+    a = PottsPseudoLikelihood(q, 0.9, True, "gather").initialize(X, w, dtype)
+    b = PottsPseudoLikelihood(q, 0.9, True, "onehot").initialize(X, w, np.float64)
+    assert a.n_samples > 8 * 128
+    assert a._ref.tolist()[:2] == [q, 2] and a._ref[3] == 4
+    coef = random_coef(a, rng)
+    for start, stop in [(0, N), (1, 4)]:
+        la, ga = a.value_grad(coef[start:stop], start, stop, n_threads=2)
+        lb, gb = b.value_grad(coef[start:stop], start, stop, n_threads=1)
+        assert la == pytest.approx(lb, rel=10 * atol)
+        np.testing.assert_allclose(ga, gb, atol=atol)
+
+
+def test_repeated_rows_are_merged_with_summed_weights(rng):
+    N, q = 5, 3
+    base = codes_of(random_codes(rng, (30, N), q, missing=0.1))
+    X = base[rng.integers(0, 30, size=200)]
+    w = rng.random(200)
+    w[:5] = 0.0
+    datafit = PottsPseudoLikelihood(q, 1.1, True).initialize(X, w)
+    kept = np.unique(X[w > 0], axis=0)
+    assert datafit.n_samples == len(kept)
+    coef = random_coef(datafit, rng)
+    J, h = coef_to_params(coef, N, q, True)
+    Xf = np.where(X < 0, np.nan, X).astype(np.float64)
+    expected = -np.sum(w * reference_pll(Xf, J, h, 1.1)) / w.sum()
+    assert datafit.value_grad(coef, 0, N)[0] == pytest.approx(expected, rel=1e-12)
+
+
 def _directional_fd(f, coef, direction, eps):
     return (f(coef + eps * direction) - f(coef - eps * direction)) / (2 * eps)
 
