@@ -136,7 +136,7 @@ def potts_gather_value_grad(
     cdef Py_ssize_t qp = (q + lanes - 1) // lanes * lanes, n_ext = q + 1
     cdef Py_ssize_t col_size = n_ext * qp, d_size = n_sites * col_size
     cdef Py_ssize_t n_tiles = colptr.shape[0]
-    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, c, k, e, v
+    cdef Py_ssize_t ii, i, tt, t0, nt, r, j, a, y, b, c, k, e
     cdef double w, acc, s
     cdef floating *Z = NULL
     cdef floating *D = NULL
@@ -204,9 +204,8 @@ def potts_gather_value_grad(
                         e = ent[k]
                         z = Z + (e >> 16) * qp
                         drow = dj + (e & 0xFFFF) * qp
-                        for v in range(0, qp, lanes):
-                            for a in range(v, v + lanes):
-                                z[a] = z[a] + drow[a]
+                        for a in range(qp):
+                            z[a] = z[a] + drow[a]
                 xi = &XT[i, t0]
                 for r in range(nt):
                     z = Z + r * qp
@@ -227,9 +226,8 @@ def potts_gather_value_grad(
                         e = ent[k]
                         z = Z + (e >> 16) * qp
                         drow = gj + (e & 0xFFFF) * qp
-                        for v in range(0, qp, lanes):
-                            for a in range(v, v + lanes):
-                                drow[a] = drow[a] + z[a]
+                        for a in range(qp):
+                            drow[a] = drow[a] + z[a]
                 if (tt + 1) % FLUSH == 0 or tt == n_tiles - 1:
                     for j in range(n_sites):
                         if j == i:
