@@ -58,3 +58,5 @@ potts_gather_value_grad = kernels.potts_gather_value_grad
 potts_local_fields = kernels.potts_local_fields
 potts_log_conditionals = kernels.potts_log_conditionals
 potts_residual = kernels.potts_residual
+packed_to_rows = kernels.packed_to_rows
+rows_to_packed = kernels.rows_to_packed

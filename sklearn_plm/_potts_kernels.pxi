@@ -395,3 +395,93 @@ def potts_async_recall(
             if changes == 0:
                 converged[mu] = 1
                 break
+
+
+cdef inline Py_ssize_t _pair_start(Py_ssize_t i, Py_ssize_t n_sites) noexcept nogil:
+    # packed index of the pair (i, i + 1): the pairs (t, u > t) of the sites t < i come first
+    return i * (n_sites - 1) - i * (i - 1) // 2
+
+
+def packed_to_rows(
+    const double[::1] x,           # IN: packed parameters (pair blocks i < j, then fields)
+    floating[:, ::1] rows,         # OUT: row layout of sites start..start+n_block-1
+    Py_ssize_t start,
+    Py_ssize_t n_sites,
+    Py_ssize_t q,
+    bint fit_fields,
+    int n_threads,
+):
+    """Expand packed symmetric parameters into the row layout of a block of sites.
+
+    The packed block ``e[p(i, j)]`` of a pair ``i < j`` holds ``[b, a] =
+    J[i, j, a, b]``, the layout of site ``i``'s rows; site ``j`` reads it
+    transposed (``J[j, i, b, a] = J[i, j, a, b]``). Diagonal blocks are zero.
+    """
+    cdef Py_ssize_t n_block = rows.shape[0], qq = q * q, nq = n_sites * q
+    cdef Py_ssize_t n_couplings = n_sites * (n_sites - 1) // 2 * qq
+    cdef Py_ssize_t k, i, j, a, b, p
+    cdef floating *blk
+    cdef const double *e
+    for k in prange(n_block, nogil=True, num_threads=n_threads, schedule="static"):
+        i = start + k
+        for j in range(n_sites):
+            blk = &rows[k, j * qq]
+            if j == i:
+                for a in range(qq):
+                    blk[a] = 0
+            elif j > i:
+                e = &x[(_pair_start(i, n_sites) + j - i - 1) * qq]
+                for a in range(qq):
+                    blk[a] = <floating>e[a]
+            else:
+                e = &x[(_pair_start(j, n_sites) + i - j - 1) * qq]
+                for b in range(q):
+                    for a in range(q):
+                        blk[b * q + a] = <floating>e[a * q + b]
+        if fit_fields:
+            for a in range(q):
+                rows[k, nq * q + a] = <floating>x[n_couplings + i * q + a]
+
+
+def rows_to_packed(
+    const gradient_t[:, ::1] G,    # IN: row-layout gradient of sites start..start+n_block-1
+    double[::1] out,               # IN/OUT: packed gradient, the block's part added
+    Py_ssize_t start,
+    Py_ssize_t n_sites,
+    Py_ssize_t q,
+    bint fit_fields,
+    int n_threads,
+):
+    """Fold a block's row-layout gradient into the packed gradient (adds ``G[i, j] + G[j, i].T``).
+
+    Parallel over the first site of each pair, so a packed block is written by one thread.
+    """
+    cdef Py_ssize_t n_block = G.shape[0], qq = q * q, nq = n_sites * q
+    cdef Py_ssize_t n_couplings = n_sites * (n_sites - 1) // 2 * qq
+    cdef Py_ssize_t stop = start + n_block
+    cdef Py_ssize_t n_first = min(stop, n_sites - 1)
+    cdef Py_ssize_t i, j, a, b, lo, hi
+    cdef double *e
+    cdef const gradient_t *g
+    for i in prange(n_first, nogil=True, num_threads=n_threads, schedule="dynamic"):
+        # pairs (i, j > i): site i's own rows when i is in the block, site j's (transposed) when j is
+        lo = i + 1
+        hi = n_sites
+        if i < start:
+            lo = max(lo, start)
+            hi = stop
+        for j in range(lo, hi):
+            e = &out[(_pair_start(i, n_sites) + j - i - 1) * qq]
+            if i >= start:
+                g = &G[i - start, j * qq]
+                for a in range(qq):
+                    e[a] += g[a]
+            if start <= j < stop:
+                g = &G[j - start, i * qq]
+                for b in range(q):
+                    for a in range(q):
+                        e[a * q + b] += g[b * q + a]
+    if fit_fields:
+        for i in range(n_block):
+            for a in range(q):
+                out[n_couplings + (start + i) * q + a] = G[i, nq * q + a]

@@ -18,7 +18,8 @@ coef[i]``. :func:`coef_to_params` and :func:`params_to_coef` convert to the
 
 import numpy as np
 
-from ._potts_dispatch import potts_gather_value_grad, potts_residual
+from ._potts_dispatch import (packed_to_rows, potts_gather_value_grad, potts_residual,
+                              rows_to_packed)
 
 # Rows of X processed per GEMM in the one-hot formulation.
 _CHUNK_BYTES = 32 * 2**20
@@ -361,7 +362,6 @@ class PackedSymmetricPotts:
         self.n_pairs = N * (N - 1) // 2
         self.n_couplings = self.n_pairs * q * q
         self.n_params = self.n_couplings + (N * q if datafit.fit_fields else 0)
-        self._starts = np.concatenate([[0], np.cumsum(np.arange(N - 1, -1, -1))]).astype(np.intp)
         # blocks of at least 32 sites (a block's kernel call is parallel over its sites)
         edges = np.linspace(0, N, max(1, N // 32) + 1).round().astype(int)
         self._blocks_of_sites = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
@@ -417,54 +417,28 @@ class PackedSymmetricPotts:
             out.reshape(N, d.n_rows, q)[:, N * q] = x[self.n_couplings:].reshape(N, q)
         return out
 
-    def _site_rows(self, x, a, b):
-        """Row-layout parameters of sites ``a:b`` from the packed row, in the data's dtype."""
-        d = self.datafit
-        N, q = d.n_sites, d.n_states
-        e = x[:self.n_couplings].reshape(self.n_pairs, q, q)
-        rows = np.zeros((b - a, d.n_params), dtype=d.dtype)
-        F = rows.reshape(b - a, d.n_rows, q)[:, :N * q].reshape(b - a, N, q, q)
-        for k, i in enumerate(range(a, b)):
-            s0, s1 = self._starts[i], self._starts[i + 1]
-            F[k, i + 1:] = e[s0:s1]
-            F[k, :i] = e[self._below(i)].transpose(0, 2, 1)
-        if d.fit_fields:
-            rows.reshape(b - a, d.n_rows, q)[:, N * q] = \
-                x[self.n_couplings:].reshape(N, q)[a:b]
-        return rows
-
-    def _below(self, i):
-        """Packed indices of the pairs ``(j, i)``, ``j < i``."""
-        j = np.arange(i)
-        return self._starts[j] + (i - 1 - j)
-
     def value_grad(self, coef, start=0, stop=1, n_threads=1):
         """Data term and its gradient in the packed parameters ``coef`` (1, n_params).
 
         Evaluated over blocks of sites (those of :func:`site_blocks` sizes), so
         only one block's row-layout parameters and gradient exist at a time;
-        each block's gradient is folded into the pairs it touches.
+        each block's gradient is folded into the pairs it touches (compiled
+        loops, parallel over sites).
         """
         d = self.datafit
         N, q = d.n_sites, d.n_states
-        x = np.asarray(coef).ravel()
+        x = np.ascontiguousarray(coef, dtype=np.float64).ravel()
         out = np.zeros((1, self.n_params))
-        ge = out[0, :self.n_couplings].reshape(self.n_pairs, q, q)
         loss = 0.0
         for a, b in self._blocks_of_sites:
-            rows = self._site_rows(x, a, b)
+            rows = np.empty((b - a, d.n_params), dtype=d.dtype)
+            packed_to_rows(x, rows, a, N, q, bool(d.fit_fields), int(n_threads))
             # the row-layout gradient in the data's dtype: each entry is one
             # conditional's sum, added into the float64 packed gradient here
             part, grad = d.value_grad(rows, a, b, n_threads, grad_dtype=d.dtype)
             del rows
             loss += part
-            G = grad.reshape(b - a, d.n_rows, q)[:, :N * q].reshape(b - a, N, q, q)
-            for k, i in enumerate(range(a, b)):
-                ge[self._starts[i]:self._starts[i + 1]] += G[k, i + 1:]
-                ge[self._below(i)] += G[k, :i].transpose(0, 2, 1)
-            if d.fit_fields:
-                out[0, self.n_couplings:].reshape(N, q)[a:b] = \
-                    grad.reshape(b - a, d.n_rows, q)[:, N * q]
+            rows_to_packed(grad, out[0], a, N, q, bool(d.fit_fields), int(n_threads))
         return loss, out
 
     def symmetrize(self, grad):
