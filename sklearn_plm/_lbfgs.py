@@ -236,7 +236,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
 
 
 def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
-                   history_dtype=np.float64):
+                   history_dtype=np.float64, callback=None):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -259,6 +259,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         Storage of the ``2 m`` correction vectors. float32 halves the largest
         part of the solver's memory; products with them are still summed in
         float64. Meant for objectives evaluated in float32 anyway.
+    callback : callable, default=None
+        ``callback(n_iter, f, g)`` after each accepted step (progress output).
 
     Returns
     -------
@@ -306,6 +308,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             status, message = 2, "line search found no decrease"
             break
         n_iter += 1
+        if callback is not None:
+            callback(n_iter, f_new, g_new)
         s, y = history.rows()  # written in place: no temporaries of size n
         np.subtract(x_new, x, out=s)
         np.subtract(g_new, g, out=y)

@@ -158,7 +158,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         Seeds the site order of ``recall="async"`` and, unless given there,
         :meth:`sample`.
     verbose : int, default=0
-        Print one line per site block (or per 10 epochs of ``"gd"``).
+        Print one line per site block (or per 10 epochs of ``"gd"``). A
+        single L-BFGS problem (symmetric or one block of sites) also prints
+        its loss and largest gradient entry every 10 iterations, or every
+        iteration with ``verbose >= 2``.
 
     Attributes
     ----------

@@ -134,7 +134,7 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
 
 
 def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
-                symmetric=False, maxcor=LBFGS_MEMORY, abort=None):
+                symmetric=False, maxcor=LBFGS_MEMORY, abort=None, callback=None):
     """Minimize datafit + penalty over the parameters of sites ``start:stop``.
 
     Returns
@@ -148,7 +148,8 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     # a datafit may ask for float32 correction pairs (it evaluates in float32)
     res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
                          max_iter=max_iter, gtol=tol, ftol=_FTOL,
-                         history_dtype=getattr(datafit, "history_dtype", np.float64))
+                         history_dtype=getattr(datafit, "history_dtype", np.float64),
+                         callback=callback)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -219,9 +220,11 @@ def _run_blocks(run):
         ) from exc
 
 
-def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
+def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, callback=None):
     """L-BFGS over all sites: one joint problem if symmetric, else site blocks.
 
+    ``callback(n_iter, f, g)`` is called after each iteration of a single
+    problem (site blocks run in parallel report only when they end).
     Returns the parameters (n_sites, n_params) and one info dict per block.
     """
     n_sites = datafit.n_sites
@@ -234,7 +237,7 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs):
         with _blas_limit(datafit, n_threads):
             coef, info = lbfgs_block(datafit, penalty, coef0, 0, n_sites, tol=tol,
                                      max_iter=max_iter, n_threads=n_threads,
-                                     symmetric=symmetric)
+                                     symmetric=symmetric, callback=callback)
         return coef, [info]
     # Thread workers cannot be killed: on Ctrl-C they see this flag at their
     # next evaluation and stop, so an interrupted fit returns promptly.
@@ -367,6 +370,19 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     return coef, [info]
 
 
+def _progress(estimator, t0):
+    """L-BFGS callback printing every 10th iteration (every one with ``verbose >= 2``)."""
+    name, every = type(estimator).__name__, 1 if estimator.verbose >= 2 else 10
+
+    def callback(n_iter, f, g):
+        if n_iter % every == 0:
+            print(f"[{name}] iteration {n_iter}: loss = {f:.6f}, "
+                  f"max|grad| = {np.max(np.abs(g), initial=0.0):.2e} (tol {estimator.tol:g}), "
+                  f"time = {time.perf_counter() - t0:.2f}s", flush=True)
+
+    return callback
+
+
 def solve(estimator, datafit, penalty, coef0):
     """Run ``estimator.solver`` with the estimator's settings.
 
@@ -379,7 +395,8 @@ def solve(estimator, datafit, penalty, coef0):
     if estimator.solver == "lbfgs":
         coef, infos = fit_lbfgs(datafit, penalty, coef0, tol=estimator.tol,
                                 max_iter=estimator.max_iter, symmetric=estimator.symmetric,
-                                n_jobs=estimator.n_jobs)
+                                n_jobs=estimator.n_jobs,
+                                callback=_progress(estimator, t0) if estimator.verbose else None)
         if estimator.verbose:
             for k, info in enumerate(infos):
                 a, b = info["sites"]

@@ -182,3 +182,12 @@ def test_float32_history_reaches_the_same_optimum():
     assert r32.fun == pytest.approx(r64.fun, rel=1e-12)
     # float32 pairs cost at most a few extra iterations
     assert r32.nit <= 1.2 * r64.nit + 2
+
+
+def test_callback_sees_every_accepted_iteration(rng):
+    fun, n = logistic_problem(rng)
+    seen = []
+    res = minimize_lbfgs(fun, np.zeros(n), gtol=1e-8, max_iter=30,
+                         callback=lambda k, f, g: seen.append((k, f, np.max(np.abs(g)))))
+    assert [k for k, _, _ in seen] == list(range(1, res.nit + 1))
+    assert seen[-1][1] == res.fun and np.all(np.diff([f for _, f, _ in seen]) <= 0)

@@ -1,5 +1,6 @@
 """Potts pseudo-likelihood memory: objective, optimum, recall, scoring, contract."""
 
+import re
 import warnings
 
 import numpy as np
@@ -715,3 +716,12 @@ def test_symmetric_fit_matches_row_layout_gradient_descent_optimum(rng, dtype):
     atol = 1e-4 if dtype == np.float64 else 2e-3
     np.testing.assert_allclose(lb.coupling_, gd.coupling_, atol=atol)
     assert lb.loss_ == pytest.approx(gd.loss_, rel=1e-6 if dtype == np.float64 else 1e-5)
+
+
+@pytest.mark.parametrize("verbose, every", [(1, 10), (2, 1)])
+def test_verbose_symmetric_fit_prints_progress(rng, capsys, verbose, every):
+    X = random_codes(rng, (80, 6), 3)
+    model = PottsPseudoLikelihoodMemory(0.01, symmetric=True, tol=1e-8, verbose=verbose).fit(X)
+    iterations = [int(k) for k in re.findall(r"iteration (\d+): loss", capsys.readouterr().out)]
+    assert model.n_iter_ >= 10
+    assert iterations == list(range(every, model.n_iter_ + 1, every))
