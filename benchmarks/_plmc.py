@@ -75,7 +75,6 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
         if proc.returncode != 0:
             raise RuntimeError(f"plmc failed ({proc.returncode}):\n{text[-2000:]}")
         model = read_plmc_params(params)
-        J, h = model.coupling_, model.fields_
     trace = []
     for line in text.splitlines():
         parts = line.split("\t")
@@ -83,4 +82,4 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
             trace.append((float(parts[1]), float(parts[3])))
     return {"n_iter": len(trace), "objective": trace[-1][1], "cpu": usage.ru_utime + usage.ru_stime,
             "wall": wall, "peak_rss_mb": peak_kb / 1024, "trace": trace,
-            "J": J, "h": h, "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}
+            "model": model, "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}

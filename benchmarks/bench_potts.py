@@ -163,21 +163,17 @@ def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def plmc_objective(X, w, J, h, le, lh, q):
-    """plmc's objective at (J, h), in float64 by the library's datafit (``loss_ * W``).
+def plmc_objective_of(fam, w, ref):
+    """plmc's objective at its own final parameters, in float64 (``loss_ * W``).
 
     plmc's float32 build prints an objective summed in float32, which was
     3.6e-4 relative below this value on the WW domain (73253.9 printed, 73280.3
     here); the float64 build prints what this returns (73243.1 / 73243.05).
     """
-    from sklearn_plm._potts_objective import params_to_coef
+    from sklearn_plm import plmc_objective
 
-    P, N = X.shape
-    W = float(np.sum(w))
-    datafit = PottsPseudoLikelihood(q, 1.0, True).initialize(X.astype(np.int32), w, np.float64)
-    est = PottsPseudoLikelihoodMemory(le, alpha_fields=lh, penalty_scale="sum", symmetric=True)
-    coef = params_to_coef(J, h, True)
-    return (datafit.value_grad(coef, 0, N)[0] + est._penalty(N, q, W).value(coef, 0)) * W
+    model = ref["model"].set_params(alpha=PLMC_LE, alpha_fields=PLMC_LH, penalty_scale="sum")
+    return plmc_objective(model, fam.X.astype(np.float64), w)
 
 
 def _time_to(trace, target):
@@ -212,8 +208,8 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
         P, N = fam.X.shape
         w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
         ref = run_plmc(binary, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH, n_threads=n_jobs)
-        target = plmc_objective(fam.X, w, ref["J"], ref["h"], PLMC_LE, PLMC_LH, len(fam.alphabet))
-        del ref["J"], ref["h"]
+        target = plmc_objective_of(fam, w, ref)
+        del ref["model"]
         ours = _run_worker(name, dtype, PLMC_LE, PLMC_LH, n_jobs=n_jobs,
                            until=None if full_fits else target, weights=w)
         t_eq = _time_to(ours["trace"], target)
@@ -246,7 +242,7 @@ def check_objective(binary64, name):
         return
     w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
     ref = run_plmc(binary64, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH)
-    ours = plmc_objective(fam.X, w, ref["J"], ref["h"], PLMC_LE, PLMC_LH, len(fam.alphabet))
+    ours = plmc_objective_of(fam, w, ref)
     print(f"\nobjective check ({name}, plmc float64, {ref['n_iter']} iterations): plmc prints "
           f"{ref['objective']:.1f}, the library's objective (loss_ * W) at plmc's parameters is "
           f"{ours:.2f}: difference {ours - ref['objective']:+.2f} (plmc prints 0.1)")
