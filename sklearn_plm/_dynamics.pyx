@@ -127,25 +127,13 @@ def async_recall(
                 break
 
 
-# Codes of ``last_flips``: how a site changed in a row's previous step. A
-# 2-cycle (the state of two steps ago comes back) is a step that flips back
-# exactly the spins the previous step flipped. A spin leaving 0 (unknown)
-# can never come back to 0, so such a step cannot start a 2-cycle: its code
-# matches no flip indicator (0 or 1) of the next step.
-cdef enum:
-    _FLIPPED = 1     # and 0: kept
-    _LEFT_ZERO = 3
-#: ``last_flips`` code of a row with no previous step (no 2-cycle possible yet)
-NO_PREVIOUS_STEP = _LEFT_ZERO
-
-
 cdef inline int _sync_row(
     floating *s,                    # IN/OUT: one state
     const floating *h,              # IN: its fields
     const unsigned char *movable,   # IN: 1 where the spin may change
     const floating *tie,            # IN: |h_i| <= tie[i] is a zero field
-    floating *delta,                # OUT: new - old spin, per site
-    unsigned char *last,            # IN/OUT: codes of the previous step, then of this one
+    floating *delta,                # IN/OUT: new - old spin per site, of the last step, then of this one
+    bint had_step,                  # IN: False if delta holds no previous step (then ignored)
     unsigned char *cycled,          # OUT: 1 if this step undid exactly the previous one
     Py_ssize_t n,
 ) noexcept nogil:
@@ -155,7 +143,6 @@ cdef inline int _sync_row(
     cdef Py_ssize_t i
     cdef int n_flips = 0, n_differ = 0
     cdef floating sign, d
-    cdef unsigned char flipped
     for i in range(n):
         if floating is float:
             sign = copysignf(1, h[i])
@@ -163,14 +150,14 @@ cdef inline int _sync_row(
             sign = copysign(1, h[i])
         # keep the spin where the field is a tie or where it is clamped
         d = <floating>(fabs(h[i]) > tie[i]) * <floating>movable[i] * (sign - s[i])
-        flipped = d != 0
-        n_flips += flipped
-        # the 2-cycle check rides on this pass: no copy or comparison of states
-        n_differ += flipped != last[i]
-        last[i] = flipped * (_FLIPPED + (_LEFT_ZERO - _FLIPPED) * (s[i] == 0))
+        # The state of two steps ago is back iff this step undid the last one
+        # (exact: the changes are small integers). Checked in this pass, no
+        # copy or comparison of states needed.
+        n_differ += d + delta[i] != 0
         delta[i] = d
         s[i] = s[i] + d
-    cycled[0] = n_differ == 0
+        n_flips += d != 0
+    cycled[0] = had_step and n_differ == 0
     return n_flips
 
 
@@ -216,7 +203,8 @@ def sync_step(
     const Py_ssize_t[::1] rows,         # IN: the rows to step, distinct, in [0, n_samples)
     int max_sparse,
     int[::1] n_flips,                   # OUT: spins flipped in each stepped row (as rows)
-    unsigned char[:, ::1] last_flips,   # IN/OUT: per row and site, how the last step changed it
+    floating[:, ::1] delta,             # IN/OUT: new - old spin of the rows' last step, then this one
+    bint had_step,                      # IN: False on the first step (delta holds nothing yet)
     unsigned char[::1] cycled,          # OUT: 1 where the row entered a 2-cycle (as rows)
     int n_threads,
     const floating[::1] tie,            # IN: |h_i| <= tie[i] is a zero field (_ties.py)
@@ -228,31 +216,27 @@ def sync_step(
     of a row with more flips are left stale, for the caller to recompute with
     one matrix product over all such rows, which is cheaper per flip.
 
-    ``last_flips`` records how each site changed in the row's previous step
-    (fill it with ``NO_PREVIOUS_STEP`` before the first one); ``cycled`` says
-    where the new state is the one of two steps ago. The other rows of ``S``
-    and ``H`` are not touched, so the caller drops finished rows from
-    ``rows`` instead of copying the active ones.
+    ``delta`` keeps the change of each row's previous step, so ``cycled``
+    can say where the new state is the one of two steps ago (the step undid
+    the previous one). Rows not in ``rows`` are not touched, so the caller
+    drops finished rows from ``rows`` instead of copying the active ones.
     """
     cdef Py_ssize_t n_active = rows.shape[0], n_sites = S.shape[1]
     cdef Py_ssize_t r, mu, j, nf, k
-    cdef floating *delta = NULL
     cdef int *flipped = NULL
     with nogil, parallel(num_threads=n_threads):
-        delta = <floating *> malloc(max(n_sites, 1) * sizeof(floating))
         flipped = <int *> malloc(max(n_sites, 1) * sizeof(int))
         for r in prange(n_active, schedule="dynamic"):
             mu = rows[r]
-            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], delta,
-                           &last_flips[mu, 0], &cycled[r], n_sites)
+            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], &delta[mu, 0],
+                           had_step, &cycled[r], n_sites)
             n_flips[r] = <int>nf
             if 0 < nf <= max_sparse:
                 k = 0
                 for j in range(n_sites):  # branch-free compaction of the flipped sites
                     flipped[k] = <int>j
-                    k = k + (delta[j] != 0)
-                _add_columns(&H[mu, 0], JT, flipped, delta, nf)
-        free(delta)
+                    k = k + (delta[mu, j] != 0)
+                _add_columns(&H[mu, 0], JT, flipped, &delta[mu, 0], nf)
         free(flipped)
 
 

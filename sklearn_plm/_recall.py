@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from ._dynamics import NO_PREVIOUS_STEP, async_recall, sync_step
+from ._dynamics import async_recall, sync_step
 from ._ties import field_tolerance
 from ._threading import limit_blas_threads
 
@@ -84,19 +84,20 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None, tie=None):
         return H
 
     # The kernel steps the active rows of S and H in place, so rows leave the
-    # active set without copying the others; it also keeps, per row, which
-    # spins the last step flipped, for the 2-cycle check.
+    # active set without copying the others; it keeps each row's last change
+    # (delta) for the 2-cycle check.
     rows = np.arange(n_samples, dtype=np.intp)
     H = fields(S)
     fa = _as_uint8(free)
-    last_flips = np.full(S.shape, NO_PREVIOUS_STEP, dtype=np.uint8)
+    delta = np.zeros_like(S)
     n_flips = np.empty(n_samples, dtype=np.int32)
     cycled = np.empty(n_samples, dtype=np.uint8)
-    for _ in range(max_iter):
+    for step in range(max_iter):
         if abort is not None and abort.is_set():
             raise RecallInterrupted
         flips, cycles = n_flips[: rows.size], cycled[: rows.size]
-        sync_step(S, H, JT, fa, rows, max_sparse, flips, last_flips, cycles, n_threads, tie)
+        sync_step(S, H, JT, fa, rows, max_sparse, flips, delta, step > 0, cycles, n_threads,
+                  tie)
         n_iter[rows] += 1
         dense = flips > max_sparse
         if rows.size == n_samples and dense.all():
