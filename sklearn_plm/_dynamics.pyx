@@ -132,14 +132,16 @@ cdef inline int _sync_row(
     const floating *h,              # IN: its fields
     const unsigned char *movable,   # IN: 1 where the spin may change
     const floating *tie,            # IN: |h_i| <= tie[i] is a zero field
-    floating *delta,                # OUT: new - old spin, per site
+    floating *delta,                # IN/OUT: new - old spin per site, of the last step, then of this one
+    bint had_step,                  # IN: False if delta holds no previous step (then ignored)
+    unsigned char *cycled,          # OUT: 1 if this step undid exactly the previous one
     Py_ssize_t n,
 ) noexcept nogil:
     # Arithmetic selects instead of branches so that the loop vectorizes: with
     # many flips per step (no retrieval) a branchy loop mispredicts on almost
     # every site, and the pass cost half as much as the matrix product.
     cdef Py_ssize_t i
-    cdef int n_flips = 0
+    cdef int n_flips = 0, n_differ = 0
     cdef floating sign, d
     for i in range(n):
         if floating is float:
@@ -148,9 +150,14 @@ cdef inline int _sync_row(
             sign = copysign(1, h[i])
         # keep the spin where the field is a tie or where it is clamped
         d = <floating>(fabs(h[i]) > tie[i]) * <floating>movable[i] * (sign - s[i])
+        # The state of two steps ago is back iff this step undid the last one
+        # (exact: the changes are small integers). Checked in this pass, no
+        # copy or comparison of states needed.
+        n_differ += d + delta[i] != 0
         delta[i] = d
         s[i] = s[i] + d
         n_flips += d != 0
+    cycled[0] = had_step and n_differ == 0
     return n_flips
 
 
@@ -193,33 +200,60 @@ def sync_step(
     floating[:, ::1] H,                 # IN/OUT: local fields S @ J.T + b
     const floating[:, ::1] JT,          # IN: couplings transposed, JT[j, i] = J[i, j]
     const unsigned char[:, ::1] movable,  # IN: 1 where a site may change (0 = clamped)
+    const Py_ssize_t[::1] rows,         # IN: the rows to step, distinct, in [0, n_samples)
     int max_sparse,
-    int[::1] n_flips,                   # OUT: spins flipped in each row
+    int[::1] n_flips,                   # OUT: spins flipped in each stepped row (as rows)
+    floating[:, ::1] delta,             # IN/OUT: new - old spin of the rows' last step, then this one
+    bint had_step,                      # IN: False on the first step (delta holds nothing yet)
+    unsigned char[::1] cycled,          # OUT: 1 where the row entered a 2-cycle (as rows)
     int n_threads,
     const floating[::1] tie,            # IN: |h_i| <= tie[i] is a zero field (_ties.py)
 ):
-    """One synchronous step ``s_i <- sign(h_i)`` of every row (a zero field keeps the spin).
+    """One synchronous step ``s_i <- sign(h_i)`` of the given rows (a zero field keeps the spin).
 
     A row that flipped at most ``max_sparse`` spins gets its fields updated
     here, from the flipped spins only (``N`` operations per flip); the fields
     of a row with more flips are left stale, for the caller to recompute with
     one matrix product over all such rows, which is cheaper per flip.
+
+    ``delta`` keeps the change of each row's previous step, so ``cycled``
+    can say where the new state is the one of two steps ago (the step undid
+    the previous one). Rows not in ``rows`` are not touched, so the caller
+    drops finished rows from ``rows`` instead of copying the active ones.
     """
-    cdef Py_ssize_t n_samples = S.shape[0], n_sites = S.shape[1]
-    cdef Py_ssize_t mu, j, nf, k
-    cdef floating *delta = NULL
+    cdef Py_ssize_t n_active = rows.shape[0], n_sites = S.shape[1]
+    cdef Py_ssize_t r, mu, j, nf, k
     cdef int *flipped = NULL
     with nogil, parallel(num_threads=n_threads):
-        delta = <floating *> malloc(max(n_sites, 1) * sizeof(floating))
         flipped = <int *> malloc(max(n_sites, 1) * sizeof(int))
-        for mu in prange(n_samples, schedule="dynamic"):
-            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], delta, n_sites)
-            n_flips[mu] = <int>nf
+        for r in prange(n_active, schedule="dynamic"):
+            mu = rows[r]
+            nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], &delta[mu, 0],
+                           had_step, &cycled[r], n_sites)
+            n_flips[r] = <int>nf
             if 0 < nf <= max_sparse:
                 k = 0
                 for j in range(n_sites):  # branch-free compaction of the flipped sites
                     flipped[k] = <int>j
-                    k = k + (delta[j] != 0)
-                _add_columns(&H[mu, 0], JT, flipped, delta, nf)
-        free(delta)
+                    k = k + (delta[mu, j] != 0)
+                _add_columns(&H[mu, 0], JT, flipped, &delta[mu, 0], nf)
         free(flipped)
+
+
+def column_sumsq(const float[:, ::1] A, double[::1] out):
+    """``out[j] = sum_i A[i, j]**2`` in float64, accumulated over ``i`` in order.
+
+    The order (and the exact float64 squares of float32 values) is the one of
+    ``np.add.reduce(A.astype(np.float64) ** 2, axis=0)`` on a C-contiguous
+    ``A``, so the tie thresholds come out bit for bit the same, without the
+    float64 copy of ``A`` (the largest cost of a recall call's set-up).
+    """
+    cdef Py_ssize_t n_rows = A.shape[0], n_cols = A.shape[1], i, j
+    cdef double a
+    with nogil:
+        for j in range(n_cols):
+            out[j] = 0
+        for i in range(n_rows):
+            for j in range(n_cols):
+                a = A[i, j]
+                out[j] = out[j] + a * a

@@ -65,8 +65,9 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None, tie=None):
     rows with many flips share one matrix product. A row that did not change
     is a fixed point and leaves the active set; so does a row whose new state
     is the one of two steps ago (a 2-cycle, which synchronous dynamics can
-    enter and never leave), without being converged. ``S`` is updated in
-    place; ``tie`` defaults to :func:`~sklearn_plm._ties.field_tolerance`.
+    enter and never leave), without being converged. ``S`` (C-contiguous)
+    is updated in place; ``tie`` defaults to
+    :func:`~sklearn_plm._ties.field_tolerance`.
     """
     n_samples, n_features = S.shape
     n_iter = np.zeros(n_samples, dtype=np.int32)
@@ -82,35 +83,35 @@ def sync_recall(S, free, JT, b, max_iter, n_threads=1, abort=None, tie=None):
             H += b
         return H
 
-    rows = np.arange(n_samples)  # the active rows; Sa, Ha, fa, Sp are theirs
-    Sa, Ha = S, fields(S)
+    # The kernel steps the active rows of S and H in place, so rows leave the
+    # active set without copying the others; it keeps each row's last change
+    # (delta) for the 2-cycle check.
+    rows = np.arange(n_samples, dtype=np.intp)
+    H = fields(S)
     fa = _as_uint8(free)
-    Sp = None  # the active rows' states one step back
+    delta = np.zeros_like(S)
     n_flips = np.empty(n_samples, dtype=np.int32)
-    for _ in range(max_iter):
+    cycled = np.empty(n_samples, dtype=np.uint8)
+    for step in range(max_iter):
         if abort is not None and abort.is_set():
             raise RecallInterrupted
-        flips = n_flips[: rows.size]
-        before = Sa.copy()
-        sync_step(Sa, Ha, JT, fa, max_sparse, flips, n_threads, tie)
+        flips, cycles = n_flips[: rows.size], cycled[: rows.size]
+        sync_step(S, H, JT, fa, rows, max_sparse, flips, delta, step > 0, cycles, n_threads,
+                  tie)
         n_iter[rows] += 1
         dense = flips > max_sparse
-        if dense.all():
-            fields(Sa, out=Ha)
+        if rows.size == n_samples and dense.all():
+            fields(S, out=H)
         elif dense.any():
-            Ha[dense] = fields(Sa[dense])
+            stale = rows[dense]
+            H[stale] = fields(S[stale])
         done = flips == 0
         converged[rows[done]] = True
-        if Sp is not None:
-            done |= np.all(Sa == Sp, axis=1)  # back to the state of two steps ago
-        Sp = before
+        done |= cycles.view(bool)  # back to the state of two steps ago
         if done.any():
-            S[rows[done]] = Sa[done]
-            keep = ~done
-            rows, Sa, Ha, fa, Sp = rows[keep], Sa[keep], Ha[keep], fa[keep], Sp[keep]
+            rows = rows[~done]
             if rows.size == 0:
                 break
-    S[rows] = Sa
     return n_iter, converged
 
 

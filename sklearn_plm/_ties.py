@@ -18,6 +18,8 @@ stabilities) takes its thresholds from this module.
 
 import numpy as np
 
+from ._dynamics import column_sumsq
+
 #: Relative tie tolerance by floating-point type (about 100 machine epsilons
 #: for float32, which also absorbs the drift of incrementally updated fields;
 #: 1e-10 for float64).
@@ -46,9 +48,22 @@ def field_tolerance(JT, b, dtype=None):
     tol : ndarray of shape (n_fields,), in ``dtype``
     """
     dtype = np.dtype(JT.dtype if dtype is None else dtype)
-    scale = np.linalg.norm(np.asarray(JT, dtype=np.float64), axis=0)
+    scale = np.sqrt(_column_sumsq(JT))
     scale = scale + np.abs(np.broadcast_to(np.asarray(b, dtype=np.float64), scale.shape))
     return np.ascontiguousarray(tie_rtol(dtype) * scale, dtype=dtype)
+
+
+def _column_sumsq(JT):
+    """Sums of squares of the columns, in float64, as ``np.linalg.norm`` adds them."""
+    JT = np.asarray(JT)
+    if JT.ndim == 2 and JT.dtype == np.float32 and JT.flags.c_contiguous:
+        # float32 squares are exact in float64 and the kernel adds the rows in
+        # numpy's order, so this is bit for bit the reduction below
+        out = np.empty(JT.shape[1], dtype=np.float64)
+        column_sumsq(JT, out)
+        return out
+    JT = np.asarray(JT, dtype=np.float64)
+    return np.add.reduce(JT * JT, axis=0)
 
 
 def site_tolerance(field_tol, n_states):

@@ -63,9 +63,9 @@ def python_async_reference(S, free, J, b, max_sweeps, seed, dtype=np.float64):
     return S, n_iter, converged
 
 
-def python_sync_reference(S, free, J, b, max_steps):
+def python_sync_reference(S, free, J, b, max_steps, dtype=np.float64):
     """Synchronous steps until a fixed point or a 2-cycle; leftover unknowns continue at -1."""
-    tie = _tie(J, b)
+    tie = _tie(J, b, dtype)
 
     def steps(s, f, budget):
         prev = None
@@ -128,6 +128,31 @@ def test_sync_matches_python_reference_with_clamping_and_unknowns():
     assert_array_equal(converged, ref_converged)
     assert np.all(n_iter >= 1)
     assert np.all(got[~free & (S != 0)] == S[~free & (S != 0)])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sync_matches_python_reference_on_cycling_networks(dtype, seed):
+    # frustrated couplings (many 2-cycles), integer ones for exact ties, fields,
+    # unknown and clamped spins, rows finishing at different steps
+    rng = np.random.default_rng(seed)
+    n = 25
+    J = rng.normal(size=(n, n))
+    J = -(J + J.T)
+    if seed == 1:
+        J = np.round(J)
+    np.fill_diagonal(J, 0)
+    b = rng.normal(scale=0.5, size=n) if seed == 2 else np.zeros(n)
+    S = rng.choice([-1.0, 0.0, 1.0], size=(40, n), p=[0.45, 0.1, 0.45])
+    free = rng.random(S.shape) < 0.9
+    for max_steps in (3, 4, 30, 31):
+        got = run_recall(S.astype(dtype), free, J.astype(dtype), b.astype(dtype), "sync",
+                         max_steps)
+        ref = python_sync_reference(S, free, J.astype(dtype).astype(float),
+                                    b.astype(dtype).astype(float), max_steps, dtype)
+        for g, r in zip(got, ref):
+            assert_array_equal(g, r)
+    assert (~ref[2] & (ref[1] < 31)).any()   # some rows stopped at a 2-cycle
 
 
 def test_sync_and_async_agree_on_fixed_points():

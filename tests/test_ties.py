@@ -31,3 +31,19 @@ def test_float32_recall_is_batch_independent():
     batch = memory.transform(probes)
     for k in range(0, 40, 8):
         np.testing.assert_array_equal(memory.transform(probes[k:k + 1])[0], batch[k])
+
+
+def test_tolerance_is_the_same_bits_on_every_path():
+    # the float32 C-contiguous kernel and the NumPy fallback (other types,
+    # layouts) both give sqrt of numpy's float64 sum of squares
+    rng = np.random.default_rng(3)
+    J = rng.normal(size=(70, 70)) * 10.0 ** rng.integers(-4, 4, size=(70, 70))
+    b = rng.normal(size=70)
+    for JT in (np.ascontiguousarray(J.T, np.float32), J.T.astype(np.float32), J.T,
+               np.ascontiguousarray(J.T)):
+        for dtype in (np.float32, np.float64):
+            bd = b.astype(dtype)
+            scale = np.linalg.norm(np.asarray(JT, dtype=np.float64), axis=0)
+            scale = scale + np.abs(bd.astype(np.float64))
+            expected = (TIE_RTOL[np.dtype(dtype)] * scale).astype(dtype)
+            np.testing.assert_array_equal(field_tolerance(JT, bd, dtype), expected)
