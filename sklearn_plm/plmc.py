@@ -12,6 +12,7 @@ plmc's formats, so tools that read plmc's output read these.
 """
 
 import argparse
+import contextlib
 import sys
 import time
 
@@ -123,7 +124,9 @@ def run(args, log=print):
         max_iter=args.maxiter if args.maxiter > 0 else UNBOUNDED_ITER, tol=args.tol,
         n_jobs=args.ncores, verbose=0 if args.quiet else 1)
     log(f"Fitting {X.shape[1] * (X.shape[1] - 1) // 2} coupling blocks with L-BFGS ...")
-    model.fit(X.astype(np.float32 if args.float32 else np.float64), sample_weight=w)
+    # the estimator's progress lines go where the log goes (plmc reports on stderr)
+    with contextlib.redirect_stdout(sys.stderr):
+        model.fit(X.astype(np.float32 if args.float32 else np.float64), sample_weight=w)
     log(f"{model.n_iter_} iterations, objective {model.loss_ * w.sum():.4f}, "
         f"{time.process_time() - t0:.1f} CPU s")
 

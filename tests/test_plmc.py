@@ -21,6 +21,7 @@ def test_cli_reproduces_plmc(name, extra, tmp_path, capsys):
           str(tmp_path / "w.txt"), str(DATA / "ali.fa")])
     err = capsys.readouterr().err
     assert "400 sequences, 7 sites" in err and "positions 20-31" in err
+    assert "] iteration 10: loss = " in err  # progress of the fit, on stderr
     expected = read_plmc_couplings(DATA / f"{name}.couplings")
     ours = read_plmc_couplings(couplings)
     for key in ("i", "focus_i", "j", "focus_j"):
