@@ -431,3 +431,13 @@ def test_basin_size_stop_early_gives_the_same_basins():
         assert fast.basin_size == full.basin_size
         np.testing.assert_array_equal(fast.basin_sizes <= full.basin_sizes, True)
         assert np.isnan(fast.final_overlap[:, 0]).all()
+
+
+def test_metrics_check_the_fitted_state_of_a_memory():
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1.0, 1.0], size=(5, 20))
+    model = HopfieldMemory().fit(X)
+    model.fields_ = np.zeros(7)  # edited or damaged: does not match coupling_
+    for metric in (stabilities, fixed_point_fraction):
+        with pytest.raises(ValueError, match="fields_"):
+            metric(model, X)

@@ -21,7 +21,13 @@ def _spins(X, name, ensure_2d=True):
 def _couplings_and_fields(estimator_or_J):
     """(J, b) from a fitted memory (``coupling_``, ``fields_``) or a square array."""
     if hasattr(estimator_or_J, "fit"):
-        check_is_fitted(estimator_or_J, "coupling_")
+        # the library's memories also check that their fitted attributes agree
+        # (a damaged or edited model raises here, not inside a kernel)
+        check = getattr(estimator_or_J, "_check_fitted", None)
+        if check is not None:
+            check()
+        else:
+            check_is_fitted(estimator_or_J, "coupling_")
         J = np.asarray(estimator_or_J.coupling_, dtype=np.float64)
         b = np.asarray(getattr(estimator_or_J, "fields_", np.zeros(J.shape[0])), dtype=np.float64)
         return J, b
