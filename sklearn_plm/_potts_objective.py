@@ -26,6 +26,9 @@ _CHUNK_BYTES = 32 * 2**20
 # Samples per tile of the gather kernel: the tile's fields (_TILE x q values)
 # stay in L1/L2 while the q x q coupling block of one neighbour is applied.
 _TILE = 128
+# Memory of one block of sites of the packed symmetric evaluation (its rows and
+# their gradient): small models are evaluated in one block.
+_BLOCK_BYTES = 16 * 2**20
 
 
 def coef_to_params(coef, n_sites, n_states, fit_fields):
@@ -362,8 +365,14 @@ class PackedSymmetricPotts:
         self.n_pairs = N * (N - 1) // 2
         self.n_couplings = self.n_pairs * q * q
         self.n_params = self.n_couplings + (N * q if datafit.fit_fields else 0)
-        # blocks of at least 32 sites (a block's kernel call is parallel over its sites)
-        edges = np.linspace(0, N, max(1, N // 32) + 1).round().astype(int)
+        # Blocks of at least 32 sites (a block's kernel call is parallel over
+        # its sites), fewer when all the sites' row-layout parameters and
+        # gradient (8 bytes per entry in float32) fit in fewer blocks of
+        # _BLOCK_BYTES: fewer calls, so fewer thread barriers, per evaluation
+        # of a small model.
+        fit = max(1, _BLOCK_BYTES // (8 * datafit.n_params))
+        n_blocks = max(1, min(N // 32, -(-N // fit)))
+        edges = np.linspace(0, N, n_blocks + 1).round().astype(int)
         self._blocks_of_sites = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
     def _pair_rows(self):

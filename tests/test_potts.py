@@ -671,15 +671,19 @@ def test_lbfgs_starts_from_plmc_independent_site_fields(rng):
         np.testing.assert_allclose(h[i], expected - expected.mean())
 
 
-@pytest.mark.parametrize("N", [5, 66])  # 66 sites: evaluated in two blocks of sites
-def test_packed_symmetric_parameters_round_trip_and_gradient(rng, N):
+@pytest.mark.parametrize("N, n_blocks", [(5, 1), (66, 1), (66, 2)])
+def test_packed_symmetric_parameters_round_trip_and_gradient(rng, monkeypatch, N, n_blocks):
+    from sklearn_plm import _potts_objective
     from sklearn_plm._potts_objective import PackedSymmetricPotts
 
+    if n_blocks > 1:  # blocks of at most 32 sites, as for a large model
+        monkeypatch.setattr(_potts_objective, "_BLOCK_BYTES", 0)
     q, P = 3, 60
     X = codes_of(random_codes(rng, (P, N), q, missing=0.1))
     w = rng.random(P) + 0.5
     full = PottsPseudoLikelihood(q, 1.3).initialize(X, w)
     packed = PackedSymmetricPotts(full)
+    assert len(packed._blocks_of_sites) == n_blocks
     assert packed.n_params == N * (N - 1) // 2 * q * q + N * q
     coef = full.symmetrize(random_coef(full, rng))
     for i in range(N):
