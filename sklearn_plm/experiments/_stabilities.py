@@ -261,23 +261,26 @@ def _claims(rows):
                        f"kappa_max = {kmax:.3f}, staying below it",
                        bool(mins[-1] > mins[0] and mins[-1] <= kmax + 1e-9),
                        " -> ".join(f"{v:.3f}" for v in mins)))
-        opt_gaps = [abs(r["optimum_mean"] - r["theory_mean"]) / r["theory_std"] for r in sel]
-        opt_ratio = [r["optimum_std"] / r["theory_std"] for r in sel]
         claims.append((f"P/N = {alpha:g}: the fixed-norm theory is the fixed-norm PL optimum of "
                        "these patterns at each lambda (mean within 0.1 theory std)",
-                       bool(max(opt_gaps) < 0.1),
-                       f"largest |mean - theory| / theory std: {max(opt_gaps):.3f}; std / theory "
-                       f"std {min(opt_ratio):.3f}-{max(opt_ratio):.3f}"))
-        gaps = [abs(r["mean"] - r["theory_mean"]) / r["theory_std"] for r in sel]
-        ratio = [r["std"] / r["theory_std"] for r in sel]
+                       *_against_theory(sel, "optimum_")))
+        verdict, evidence = _against_theory(sel, "")
         claims.append((f"P/N = {alpha:g}: the stability distribution during GD follows the "
                        "fixed-norm theory at the current lambda (mean within 0.1 theory std)",
-                       bool(max(gaps) < 0.1),
-                       f"largest |mean - theory| / theory std: {max(gaps):.3f}; std / theory std "
-                       f"{min(ratio):.3f}-{max(ratio):.3f}; L1(hist, theory) "
+                       verdict,
+                       f"{evidence}; L1(hist, theory) "
                        f"{min(r['l1_hist_theory'] for r in sel):.3f}-"
                        f"{max(r['l1_hist_theory'] for r in sel):.3f}"))
     return claims
+
+
+def _against_theory(rows, prefix):
+    """Verdict and evidence: are the ``prefix + "mean"`` values within 0.1 theory std?"""
+    gaps = [abs(r[f"{prefix}mean"] - r["theory_mean"]) / r["theory_std"] for r in rows]
+    ratio = [r[f"{prefix}std"] / r["theory_std"] for r in rows]
+    return (bool(max(gaps) < 0.1),
+            f"largest |mean - theory| / theory std: {max(gaps):.3f}; std / theory std "
+            f"{min(ratio):.3f}-{max(ratio):.3f}")
 
 
 def _table(rows, config):
