@@ -32,7 +32,7 @@ QUICK = {
     "n_test": 500,
     # the paper's code has no penalty; at 1e-4 the training identity at P/(Nq) = 1 is as
     # high as at 1e-5 (the rest is unstorable, see storable_fraction), and L-BFGS still
-    # converged at P/(Nq) = 5.4 too (in 661 iterations; see doc/experiments.md)
+    # converges, in 661 iterations at P/(Nq) = 5.4 (see doc/experiments.md)
     "l2": 1e-4,
     "tol": 1e-5,
     "max_iter": 1000,
