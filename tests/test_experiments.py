@@ -5,11 +5,14 @@ import importlib.util
 import numpy as np
 import pytest
 
+from sklearn_plm.datasets import make_random_patterns
 from sklearn_plm.experiments import EXPERIMENTS, get_experiment
 from sklearn_plm.experiments.__main__ import main
 from sklearn_plm.experiments._common import aggregate, format_table, resolve_config
+from sklearn_plm.experiments._proteins import storable_fraction
 from sklearn_plm.experiments._random_features import unseen_test_set
-from sklearn_plm.experiments._stabilities import kappa_max, theory
+from sklearn_plm.experiments._stabilities import (PAPER_LAMBDA, fixed_norm_stabilities,
+                                                  kappa_max, theory)
 
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
 
@@ -133,6 +136,72 @@ def test_stabilities_drift_towards_maximal_stability(tmp_path):
     assert np.all(np.diff([r["min"] for r in rows]) > 0)
     assert rows[-1]["min"] > 0 and rows[-1]["min"] < rows[-1]["kappa_max"]
     _check_files(res, tmp_path, ["stabilities.csv", "stabilities_histograms.csv"])
+
+
+def test_stabilities_protocol_gives_the_papers_lambda():
+    # the paper's panels: lambda = 0.08 after 10 epochs from Hebb at P/N = 0.4
+    res = get_experiment("stabilities").run(
+        {"n_features": 100, "checkpoints": [10], "n_seeds": 1, "verbose": False})
+    row = [r for r in res.stabilities if r["epoch"] == 10][0]
+    assert row["lambda"] == pytest.approx(PAPER_LAMBDA[0.4][10], abs=0.01)
+
+
+def _moments(delta):
+    return delta.mean(), delta.std()
+
+
+def test_fixed_norm_optimum_is_the_replica_theory():
+    X = make_random_patterns(80, 200, random_state=0)
+    grid = np.linspace(-8, 14, 44001)
+    for lam in (0.2, 0.7, 1.6):
+        mean, std = _moments(fixed_norm_stabilities(X, lam))
+        p, _ = theory(0.4, lam, grid)
+        t_mean = np.sum(grid * p) / np.sum(p)
+        t_std = np.sqrt(np.sum((grid - t_mean) ** 2 * p) / np.sum(p))
+        assert mean == pytest.approx(t_mean, abs=0.03)
+        assert std == pytest.approx(t_std, abs=0.03)
+
+
+def test_fixed_norm_optimum_against_a_derivative_free_reference():
+    from scipy.optimize import minimize
+
+    X = make_random_patterns(4, 7, random_state=1).astype(float)
+    lam = 0.9
+    delta = fixed_norm_stabilities(X, lam)
+    for i in range(X.shape[1]):
+        y, Z = X[:, i], np.delete(X, i, axis=1)
+
+        def loss(u):
+            return np.logaddexp(0, -2 * lam * y * (Z @ u) / np.linalg.norm(u)).sum()
+
+        ref = minimize(loss, Z.T @ y, method="Powell",
+                       options={"xtol": 1e-10, "ftol": 1e-15, "maxiter": 100000}).x
+        assert np.allclose(delta[:, i], y * (Z @ ref) / np.linalg.norm(ref), atol=1e-6)
+
+
+def test_storable_fraction_counts_one_site_neighbours():
+    # rows 1 and 2 are copies; row 0 differs from them at site 2 and from row 3 at site 0
+    X = np.array([[0, 1, 2], [0, 1, 3], [0, 1, 3], [1, 1, 2], [2, 0, 0]])
+    assert storable_fraction(X) == pytest.approx(4 / 5)
+    # a 4-cycle of one-site neighbours keeps two of its rows
+    assert storable_fraction(np.array([[0, 1], [1, 1], [0, 0], [1, 0]])) == 0.5
+    rng = np.random.default_rng(0)
+    assert storable_fraction(rng.integers(0, 21, size=(50, 31))) == 1.0
+
+
+def test_proteins_penalty_stores_the_training_sequences():
+    pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
+    from sklearn_plm import PottsPseudoLikelihoodMemory
+    from sklearn_plm.datasets import load_ww_domain
+
+    config = get_experiment("proteins").QUICK
+    X = load_ww_domain().data[::3][:651].astype(float)      # P/(Nq) = 1
+    est = PottsPseudoLikelihoodMemory(alpha=config["l2"], tol=config["tol"], n_states=21,
+                                      max_iter=config["max_iter"], n_jobs=1).fit(X)
+    recalled = est.transform(X)
+    assert np.mean(recalled == X) >= 0.99
+    # the sequences it loses are those a one-site neighbour makes unstorable
+    assert np.all(recalled == X, axis=1).mean() <= storable_fraction(X) + 1e-12
 
 
 def test_mnist_on_digits(tmp_path):
