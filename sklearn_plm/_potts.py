@@ -122,10 +122,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         within 0.05%, asymmetric or symmetric; ``tol=1e-5`` is ten times
         closer for 25-30% more iterations. Weaker penalties need a
         smaller ``tol`` for the same accuracy (``alpha=1e-4``: 0.4% off at
-        ``tol=1e-4``, 0.06% at ``tol=1e-5``). With ``symmetric=True`` and ``solver="lbfgs"`` the parameters are the
-        blocks of the pairs ``i < j`` and the fields (each pair stored once,
-        as plmc does), so a coupling's gradient sums the terms of both
-        conditionals that contain it.
+        ``tol=1e-4``, 0.06% at ``tol=1e-5``). With ``symmetric=True`` and
+        ``solver="lbfgs"`` the parameters are the blocks of the pairs
+        ``i < j`` and the fields (each pair stored once, as plmc does), so a
+        coupling's gradient sums the terms of both conditionals that contain
+        it.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"``.
     clip : float, default=None
