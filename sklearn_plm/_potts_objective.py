@@ -412,20 +412,15 @@ class PackedSymmetricPotts:
         return out
 
     def unpack(self, x, dtype=np.float64, out=None):
-        """One packed row -> row-layout parameters (N, n_params) in ``dtype``."""
+        """One packed row -> row-layout parameters (N, n_params) in ``dtype``.
+
+        The expansion of :meth:`value_grad`, over all sites at once.
+        """
         d = self.datafit
-        N, q = d.n_sites, d.n_states
         if out is None:
-            out = np.zeros((N, d.n_params), dtype=dtype)
-        x = np.asarray(x).ravel()
-        e = x[:self.n_couplings].reshape(self.n_pairs, q, q)
-        F = self._blocks(out)
-        # one site's row of pairs at a time: no temporary of the problem's size
-        for i, (a, b) in enumerate(self._pair_rows()):
-            F[i, i + 1:] = e[a:b]
-            F[i + 1:, i] = e[a:b].transpose(0, 2, 1)
-        if d.fit_fields:
-            out.reshape(N, d.n_rows, q)[:, N * q] = x[self.n_couplings:].reshape(N, q)
+            out = np.empty((d.n_sites, d.n_params), dtype=dtype)
+        packed_to_rows(np.ascontiguousarray(x, dtype=np.float64).ravel(), out, 0, d.n_sites,
+                       d.n_states, bool(d.fit_fields), 1)
         return out
 
     def value_grad(self, coef, start=0, stop=1, n_threads=1):
