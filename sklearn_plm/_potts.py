@@ -18,7 +18,7 @@ from ._mutation import mutation_effects
 from ._recall import RecallResult, run_async_kernel
 from ._ties import field_tolerance, site_tolerance
 from ._sampling import gibbs_potts
-from ._solvers import FIT_ARRAYS, solve
+from ._solvers import fit_arrays, solve
 from ._state import check_count
 from ._validation import check_model_memory, check_sample_weight, check_temperature
 
@@ -452,14 +452,17 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         X = self._validate_input(X, reset=True)
         codes, q = self._codes(X)
         N = X.shape[1]
-        check_model_memory(N * q, FIT_ARRAYS, what="Potts pseudo-likelihood fit")
+        # L-BFGS solves a symmetric fit over the free parameters only (plmc's
+        # layout, half the memory); gradient descent keeps the row layout
+        packed = self.symmetric and self.solver == "lbfgs"
+        check_model_memory(
+            N * q, fit_arrays(N, symmetric=self.symmetric, solver=self.solver,
+                              n_jobs=self.n_jobs, packed=packed),
+            what="Potts pseudo-likelihood fit", hint=" (sites times states)")
         sample_weight = check_sample_weight(sample_weight, X)
         datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
         W = float(sample_weight.sum())
-        # L-BFGS solves a symmetric fit over the free parameters only (plmc's
-        # layout, half the memory); gradient descent keeps the row layout
-        packed = self.symmetric and self.solver == "lbfgs"
         penalty = self._penalty(N, q, W, packed=packed)
         coef0 = self._initial_coef(datafit, W)
         if self.symmetric:

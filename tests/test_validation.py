@@ -214,6 +214,24 @@ def test_fit_memory_estimate_is_close_above_the_measured_peak(params):
     assert measured <= estimate <= 1.35 * measured
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("params", [dict(), dict(symmetric=True), dict(solver="gd")])
+@pytest.mark.parametrize("n_sites", [40, 100])
+def test_potts_fit_memory_estimate_is_above_the_measured_peak(params, n_sites):
+    # the unit is an (N q, N q) float64 array; a symmetric L-BFGS fit works over
+    # the packed pairs i < j, half the parameters
+    from sklearn_plm._solvers import fit_arrays
+
+    q = 21
+    X = np.random.RandomState(0).randint(0, q, size=(200, n_sites)).astype(float)
+    params = {"max_iter": 5, "n_states": q, **params}
+    measured = _peak_arrays(lambda: PottsPseudoLikelihoodMemory(**params).fit(X), n_sites * q)
+    symmetric, solver = params.get("symmetric", False), params.get("solver", "lbfgs")
+    estimate = fit_arrays(n_sites, symmetric=symmetric, solver=solver, n_jobs=None,
+                          packed=symmetric and solver == "lbfgs")
+    assert measured <= estimate <= 2 * measured
+
+
 def test_partial_fit_memory_estimate_is_close_above_the_measured_peak():
     from sklearn_plm._solvers import PARTIAL_FIT_ARRAYS
 
