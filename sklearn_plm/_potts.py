@@ -720,6 +720,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             keep = np.setdiff1d(np.arange(self.n_states_), np.asarray(ignore_states, dtype=int))
             J = J[:, :, keep][:, :, :, keep]
         F = np.sqrt(np.sum(J**2, axis=(2, 3)))
+        # the blocks of (i, j) and (j, i) are transposes: their norms differ by
+        # rounding only, and a score matrix that is not exactly symmetric ranks
+        # the two orders of a pair differently
+        F = 0.5 * (F + F.T)
         np.fill_diagonal(F, 0.0)
         return _apc(F) if apc else F
 

@@ -529,9 +529,11 @@ def test_zero_sum_gauge_keeps_conditionals(rng):
 def test_contact_map_shape_and_gap_exclusion(rng):
     memory, X = _fitted(rng, P=10, N=6, q=3)
     for apc in (True, False):
-        F = memory.contact_map(apc=apc)
-        np.testing.assert_allclose(F, F.T)
-        assert np.all(np.diag(F) == 0)
+        for gauge in ("zero-sum", "raw"):
+            F = memory.contact_map(apc=apc, gauge=gauge)
+            # exactly: the two orders of a pair must rank alike
+            np.testing.assert_array_equal(F, F.T)
+            assert np.all(np.diag(F) == 0)
     raw = memory.contact_map(apc=False)
     no_gap = memory.contact_map(apc=False, ignore_states=[0])
     assert np.all(no_gap <= raw + 1e-12) and np.any(no_gap < raw)
