@@ -7,7 +7,8 @@ optimizer's own work per iteration matters. SciPy's L-BFGS-B spent as much
 time as the evaluations themselves on such problems (N=784, P=392: 98 ms in
 ``setulb`` against 126 ms of evaluations, plus ~25 ms of wrapper copies).
 Here one iteration costs three matrix-vector products with the ``(2m, n)``
-history and a few vector operations, all through BLAS.
+history and a few vector operations, through BLAS (or, for a float32
+history, compiled loops that sum in float64).
 
 The stopping rules are those of L-BFGS-B without bounds (``max|g| <= gtol``,
 a relative decrease of the objective of at most ``ftol``, ``max_iter``), plus
@@ -18,6 +19,9 @@ lowest objective mean it is at the floor of its precision.
 import math
 
 import numpy as np
+
+from ._lbfgs_fast import (chunked_dot, difference, history_direction, history_times, max_abs,
+                          pair_dots, step_point)
 
 # Wolfe constants: sufficient decrease and curvature (those of L-BFGS-B).
 _C1 = 1e-3
@@ -33,6 +37,8 @@ _MAX_LS_EVALS = 20
 _MAX_STALLED = 10
 # Bounds on an extrapolated trial step, as multiples of the current one.
 _EXTRAP_MIN, _EXTRAP_MAX = 1.1, 10.0
+# Columns per chunk of the compiled history products (_lbfgs_fast.pyx).
+_CHUNK = 4096
 
 
 def workspace(m):
@@ -61,11 +67,6 @@ def _cubic_min(t0, f0, d0, t1, f1, d1):
     return t if math.isfinite(t) else None
 
 
-# Columns per chunk when float32 history rows meet float64 vectors: products
-# are summed in float64 without a float64 copy of the whole history.
-_CHUNK = 1 << 15
-
-
 class _History:
     """The last ``m`` correction pairs and the small matrices of the compact form.
 
@@ -73,15 +74,19 @@ class _History:
     gradient changes ``y``, in ring order; ``order`` lists the slots from the
     oldest pair to the newest. With ``dtype=float32`` the rows are stored in
     float32 (half the memory of the history, the largest part of the
-    solver's) and every product with them is summed in float64, chunk by
-    chunk, so the small matrices keep float64 accuracy.
+    solver's) and every product with them is summed in float64 by compiled
+    loops over ``n_threads`` threads, so the small matrices keep float64
+    accuracy.
     """
 
-    def __init__(self, m, n, dtype=np.float64):
+    def __init__(self, m, n, dtype=np.float64, n_threads=1):
         self.m = m
         # zeros, not empty: unused rows meet zero weights in the products
         self.SY = np.zeros((2 * m, n), dtype=dtype)
         self.exact = self.SY.dtype == np.float64
+        self.n_threads = int(n_threads)
+        if not self.exact:
+            self._partial = np.empty((-(-n // _CHUNK), 2 * m))
         self.STY = np.zeros((m, m))  # STY[i, j] = s_i . y_j
         self.YTY = np.zeros((m, m))
         self.order = []
@@ -91,31 +96,12 @@ class _History:
         """``SY @ v`` in float64."""
         if self.exact:
             return self.SY @ v
-        out = np.zeros(2 * self.m)
-        for a in range(0, v.size, _CHUNK):
-            out += self.SY[:, a:a + _CHUNK].astype(np.float64) @ v[a:a + _CHUNK]
-        return out
-
-    def _combine(self, w):
-        """``w @ SY`` as a new float64 vector."""
-        if self.exact:
-            return w @ self.SY
-        n = self.SY.shape[1]
-        out = np.empty(n)
-        for a in range(0, n, _CHUNK):
-            np.matmul(w, self.SY[:, a:a + _CHUNK].astype(np.float64), out=out[a:a + _CHUNK])
-        return out
+        history_times(self.SY, v, self._partial, self.n_threads)
+        return self._partial.sum(axis=0)
 
     def dots(self, s, y):
         """``(s . y, y . y)`` of rows just written to :meth:`rows`, in float64."""
-        if self.exact:
-            return float(s @ y), float(y @ y)
-        sy = yy = 0.0
-        for a in range(0, s.size, _CHUNK):
-            yc = y[a:a + _CHUNK].astype(np.float64)
-            sy += float(s[a:a + _CHUNK].astype(np.float64) @ yc)
-            yy += float(yc @ yc)
-        return sy, yy
+        return pair_dots(s, y, self.n_threads)
 
     def rows(self):
         """Views of the rows the next pair goes to (the oldest pair's when full)."""
@@ -161,13 +147,23 @@ class _History:
         w = np.zeros(2 * m)
         w[o] = top
         w[[m + k for k in o]] = -gamma * p
-        d = self._combine(w)
+        if not self.exact:
+            d = np.empty_like(g)
+            history_direction(w, self.SY, gamma, g, d, self.n_threads)
+            return d
+        d = w @ self.SY
         d += gamma * g
         np.negative(d, out=d)
         return d
 
 
-def _line_search(fun, x, f0, g0, d, dg0, t):
+def _call(fun, x):
+    """``fun(x)`` with the gradient as the contiguous float64 vector the loops take."""
+    f, g = fun(x)
+    return f, np.ascontiguousarray(g, dtype=np.float64).reshape(-1)
+
+
+def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1):
     """Strong-Wolfe line search along ``d`` from ``x``; Nocedal and Wright, Alg. 3.5-3.6.
 
     Returns ``(t, x, f, g, n_evals)`` of the accepted point, or of the best
@@ -177,14 +173,14 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
     eps_f = _APPROX_EPS * abs(f0)
 
     def point(t):
-        xt = np.multiply(d, t)  # in place: one array of the problem's size per trial
-        xt += x
+        xt = np.empty_like(x)  # one array of the problem's size per trial
+        step_point(x, t, d, xt, n_threads)
         return xt
 
     def evaluate(t):
         xt = point(t)
-        f, g = fun(xt)
-        return xt, f, g, float(g @ d)
+        f, g = _call(fun, xt)
+        return xt, f, g, chunked_dot(g, d, n_threads)
 
     def decrease_ok(t, f, dg):
         armijo = f <= f0 + _C1 * t * dg0
@@ -236,7 +232,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t):
 
 
 def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
-                   history_dtype=np.float64, callback=None):
+                   history_dtype=np.float64, n_threads=1, callback=None):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -259,6 +255,9 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         Storage of the ``2 m`` correction vectors. float32 halves the largest
         part of the solver's memory; products with them are still summed in
         float64. Meant for objectives evaluated in float32 anyway.
+    n_threads : int, default=1
+        Threads of the products with a float32 history (a float64 one goes
+        through NumPy's BLAS, with its own thread setting).
     callback : callable, default=None
         ``callback(n_iter, f, g)`` after each accepted step (progress output).
 
@@ -280,29 +279,30 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     (True, 0)
     """
     # x is never written in place (each step makes a new array): no copy of x0
-    x = np.asarray(x0, dtype=np.float64)
-    f, g = fun(x)
+    x = np.ascontiguousarray(x0, dtype=np.float64)
+    f, g = _call(fun, x)
     n_evals = 1
-    history = _History(m, x.size, history_dtype)
+    history = _History(m, x.size, history_dtype, n_threads)
     status, message = 1, "max_iter reached"
     n_iter = n_stalled = 0
     f_best = f
     while True:
-        if np.max(np.abs(g), initial=0.0) <= gtol:
+        g_max = max_abs(g, n_threads)
+        if g_max <= gtol:
             status, message = 0, "max|g| <= gtol"
             break
         if n_iter >= max_iter:
             break
         d = history.direction(g)
-        dg = float(g @ d)
+        dg = chunked_dot(g, d, n_threads)
         if not dg < 0.0:
             # rounding made the quasi-Newton direction useless: restart
-            history = _History(m, x.size, history_dtype)
+            history = _History(m, x.size, history_dtype, n_threads)
             d = -g
-            dg = float(g @ d)
+            dg = chunked_dot(g, d, n_threads)
         # first step (or after a restart): move no parameter by more than 1
-        t = 1.0 if history.order else min(1.0, 1.0 / np.max(np.abs(g)))
-        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t)
+        t = 1.0 if history.order else min(1.0, 1.0 / g_max)
+        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads)
         n_evals += n
         if t is None:
             status, message = 2, "line search found no decrease"
@@ -311,8 +311,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         if callback is not None:
             callback(n_iter, f_new, g_new)
         s, y = history.rows()  # written in place: no temporaries of size n
-        np.subtract(x_new, x, out=s)
-        np.subtract(g_new, g, out=y)
+        difference(x_new, x, s, n_threads)
+        difference(g_new, g, y, n_threads)
         sy, yy = history.dots(s, y)
         decrease = f - f_new
         x, f, g = x_new, f_new, g_new

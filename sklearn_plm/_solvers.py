@@ -156,7 +156,7 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
                          max_iter=max_iter, gtol=tol, ftol=_FTOL,
                          history_dtype=getattr(datafit, "history_dtype", np.float64),
-                         callback=callback)
+                         n_threads=n_threads, callback=callback)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],

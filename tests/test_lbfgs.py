@@ -40,6 +40,29 @@ def test_compact_direction_equals_two_loop_recursion(rng, n_pairs):
     assert_allclose(history.direction(g), expected, rtol=1e-10, atol=1e-12 * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_float32_history_products_are_summed_in_float64(rng, n_threads):
+    # 10001 columns: several chunks of the compiled loops and a remainder
+    n, m = 10001, 5
+    d = rng.uniform(1.0, 10.0, size=n)
+    history = _History(m, n, np.float32, n_threads=n_threads)
+    pairs = []
+    for _ in range(7):
+        s = rng.normal(size=n).astype(np.float32)
+        y = (d * s).astype(np.float32)
+        s_row, y_row = history.rows()
+        s_row[:], y_row[:] = s, y
+        sy, yy = history.dots(s_row, y_row)
+        s64, y64 = s.astype(np.float64), y.astype(np.float64)
+        assert sy == pytest.approx(s64 @ y64, rel=1e-13)
+        assert yy == pytest.approx(y64 @ y64, rel=1e-13)
+        history.commit(sy, yy)
+        pairs.append((s64, y64))
+    g = rng.normal(size=n)
+    expected = two_loop(g, pairs[-m:])
+    assert_allclose(history.direction(g), expected, rtol=1e-10, atol=1e-12 * np.abs(expected).max())
+
+
 def test_empty_history_is_steepest_descent(rng):
     g = rng.normal(size=7)
     assert_allclose(_History(5, 7).direction(g), -g)

@@ -1,0 +1,189 @@
+# Products with a float32 L-BFGS correction history, summed in float64.
+# The Python layer (sklearn_plm/_lbfgs.py) allocates every array with the
+# shapes these loops assume: SY (rows, n) C-contiguous, vectors of length n.
+# Chunks of columns keep a slice of each vector in cache while all the rows
+# pass over it, and are what the threads share out.
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport NAN, fabs
+
+import numpy as np
+
+cdef Py_ssize_t _CHUNK = 4096
+
+# A vector may be a gradient (float64) or a history row itself (new pairs).
+ctypedef fused vector_t:
+    float
+    double
+
+
+cdef inline double _dot(const floating* x, const vector_t* v, Py_ssize_t n) noexcept nogil:
+    """``x . v`` in float64, in eight interleaved sums that the compiler can keep
+    in vector registers (a single sum is one dependent add per element)."""
+    cdef double acc[8]
+    cdef Py_ssize_t j, k = 0
+    for j in range(8):
+        acc[j] = 0.0
+    while k + 8 <= n:
+        for j in range(8):
+            acc[j] += <double>x[k + j] * <double>v[k + j]
+        k += 8
+    while k < n:
+        acc[0] += <double>x[k] * <double>v[k]
+        k += 1
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+
+
+def history_times(
+    const floating[:, ::1] SY,     # IN: correction rows (rows, n)
+    const vector_t[::1] v,         # IN: vector (n,)
+    double[:, ::1] partial,        # OUT: (n_chunks, rows) scratch, n_chunks = ceil(n / 4096)
+    int n_threads,
+):
+    """Per-chunk partial sums of ``SY @ v`` (the caller sums over chunks)."""
+    cdef Py_ssize_t rows = SY.shape[0], n = SY.shape[1]
+    cdef Py_ssize_t n_chunks = partial.shape[0]
+    cdef Py_ssize_t c, r, a, b
+    with nogil:
+        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+            a = c * _CHUNK
+            b = a + _CHUNK
+            if b > n:
+                b = n
+            for r in range(rows):
+                partial[c, r] = _dot(&SY[r, a], &v[a], b - a)
+
+
+def history_direction(
+    const double[::1] w,           # IN: weights of the rows (rows,)
+    const floating[:, ::1] SY,     # IN: correction rows (rows, n)
+    double gamma,                  # IN: scale of the initial matrix
+    const double[::1] g,           # IN: gradient (n,)
+    double[::1] out,               # OUT: (n,)
+    int n_threads,
+):
+    """``out = -(w @ SY + gamma * g)``, the L-BFGS direction of the compact form."""
+    cdef Py_ssize_t rows = SY.shape[0], n = SY.shape[1]
+    cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
+    cdef Py_ssize_t c, r, k, a, b
+    cdef double wr
+    with nogil:
+        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+            a = c * _CHUNK
+            b = a + _CHUNK
+            if b > n:
+                b = n
+            for k in range(a, b):
+                out[k] = gamma * g[k]
+            for r in range(rows):
+                wr = w[r]
+                if wr != 0.0:
+                    for k in range(a, b):
+                        out[k] += wr * <double>SY[r, k]
+            for k in range(a, b):
+                out[k] = -out[k]
+
+
+def chunked_dot(
+    const floating[::1] a,         # IN: (n,)
+    const vector_t[::1] b,         # IN: (n,)
+    int n_threads,
+):
+    """``a . b`` in float64, summed chunk by chunk in a fixed order (the same
+    result for any number of threads)."""
+    cdef Py_ssize_t n = a.shape[0]
+    cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
+    partial_arr = np.empty(n_chunks)
+    cdef double[::1] partial = partial_arr
+    cdef Py_ssize_t c, lo, hi
+    with nogil:
+        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+            lo = c * _CHUNK
+            hi = lo + _CHUNK
+            if hi > n:
+                hi = n
+            partial[c] = _dot(&a[lo], &b[lo], hi - lo)
+    return float(partial_arr.sum())
+
+
+cdef inline double _max_abs(const double* x, Py_ssize_t n) noexcept nogil:
+    """``max |x_k|`` in eight interleaved maxima (vector registers), NaN if any is."""
+    cdef double acc[8]
+    cdef double v
+    cdef int nan = 0
+    cdef Py_ssize_t j, k = 0
+    for j in range(8):
+        acc[j] = 0.0
+    while k + 8 <= n:
+        for j in range(8):
+            v = fabs(x[k + j])
+            nan |= v != v
+            acc[j] = v if v > acc[j] else acc[j]
+        k += 8
+    while k < n:
+        v = fabs(x[k])
+        nan |= v != v
+        acc[0] = v if v > acc[0] else acc[0]
+        k += 1
+    if nan:
+        return NAN
+    for j in range(1, 8):
+        if acc[j] > acc[0]:
+            acc[0] = acc[j]
+    return acc[0]
+
+
+def max_abs(const double[::1] a, int n_threads):
+    """``max |a_k|`` (0 for an empty vector; NaN if any entry is NaN)."""
+    cdef Py_ssize_t n = a.shape[0]
+    cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
+    partial_arr = np.zeros(n_chunks)
+    cdef double[::1] partial = partial_arr
+    cdef Py_ssize_t c, lo, hi
+    with nogil:
+        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+            lo = c * _CHUNK
+            hi = lo + _CHUNK
+            if hi > n:
+                hi = n
+            partial[c] = _max_abs(&a[lo], hi - lo)
+    return float(partial_arr.max(initial=0.0))
+
+
+def step_point(
+    const double[::1] x,           # IN: (n,)
+    double t,                      # IN: step length
+    const double[::1] d,           # IN: direction (n,)
+    double[::1] out,               # OUT: x + t d (n,)
+    int n_threads,
+):
+    """``out = x + t * d``."""
+    cdef Py_ssize_t n = x.shape[0]
+    cdef Py_ssize_t k
+    with nogil:
+        for k in prange(n, num_threads=n_threads, schedule="static"):
+            out[k] = x[k] + t * d[k]
+
+
+def difference(
+    const double[::1] a,           # IN: (n,)
+    const double[::1] b,           # IN: (n,)
+    floating[::1] out,             # OUT: a - b, rounded to out's dtype (n,)
+    int n_threads,
+):
+    """``out = a - b`` (a new correction pair's step or gradient change)."""
+    cdef Py_ssize_t n = a.shape[0]
+    cdef Py_ssize_t k
+    with nogil:
+        for k in prange(n, num_threads=n_threads, schedule="static"):
+            out[k] = <floating>(a[k] - b[k])
+
+
+def pair_dots(
+    const floating[::1] s,         # IN: step (n,)
+    const floating[::1] y,         # IN: gradient change (n,)
+    int n_threads,
+):
+    """``(s . y, y . y)`` in float64."""
+    return chunked_dot(s, y, n_threads), chunked_dot(y, y, n_threads)
