@@ -145,7 +145,10 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
-            Final states, in the encoding seen in fit.
+            Final states, in the encoding seen in fit. A row that reached no
+            fixed point (a synchronous 2-cycle, or ``max_recall_iter`` steps
+            run out) ends in its last state; :meth:`complete` says which
+            rows converged.
         """
         return self.complete(X).X
 
