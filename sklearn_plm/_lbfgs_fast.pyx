@@ -18,6 +18,11 @@ ctypedef fused vector_t:
     double
 
 
+cdef inline Py_ssize_t _chunk_end(Py_ssize_t c, Py_ssize_t n) noexcept nogil:
+    """End of chunk ``c`` of a vector of length ``n``."""
+    return n if (c + 1) * _CHUNK > n else (c + 1) * _CHUNK
+
+
 cdef inline double _dot(const floating* x, const vector_t* v, Py_ssize_t n) noexcept nogil:
     """``x . v`` in float64, in eight interleaved sums that the compiler can keep
     in vector registers (a single sum is one dependent add per element)."""
@@ -48,9 +53,7 @@ def history_times(
     with nogil:
         for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
             a = c * _CHUNK
-            b = a + _CHUNK
-            if b > n:
-                b = n
+            b = _chunk_end(c, n)
             for r in range(rows):
                 partial[c, r] = _dot(&SY[r, a], &v[a], b - a)
 
@@ -71,9 +74,7 @@ def history_direction(
     with nogil:
         for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
             a = c * _CHUNK
-            b = a + _CHUNK
-            if b > n:
-                b = n
+            b = _chunk_end(c, n)
             for k in range(a, b):
                 out[k] = gamma * g[k]
             for r in range(rows):
@@ -85,29 +86,7 @@ def history_direction(
                 out[k] = -out[k]
 
 
-def chunked_dot(
-    const floating[::1] a,         # IN: (n,)
-    const vector_t[::1] b,         # IN: (n,)
-    int n_threads,
-):
-    """``a . b`` in float64, summed chunk by chunk in a fixed order (the same
-    result for any number of threads)."""
-    cdef Py_ssize_t n = a.shape[0]
-    cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
-    partial_arr = np.empty(n_chunks)
-    cdef double[::1] partial = partial_arr
-    cdef Py_ssize_t c, lo, hi
-    with nogil:
-        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
-            lo = c * _CHUNK
-            hi = lo + _CHUNK
-            if hi > n:
-                hi = n
-            partial[c] = _dot(&a[lo], &b[lo], hi - lo)
-    return float(partial_arr.sum())
-
-
-cdef inline double _max_abs(const double* x, Py_ssize_t n) noexcept nogil:
+cdef inline double _max_abs(const floating* x, Py_ssize_t n) noexcept nogil:
     """``max |x_k|`` in eight interleaved maxima (vector registers), NaN if any is."""
     cdef double acc[8]
     cdef double v
@@ -117,12 +96,12 @@ cdef inline double _max_abs(const double* x, Py_ssize_t n) noexcept nogil:
         acc[j] = 0.0
     while k + 8 <= n:
         for j in range(8):
-            v = fabs(x[k + j])
+            v = fabs(<double>x[k + j])
             nan |= v != v
             acc[j] = v if v > acc[j] else acc[j]
         k += 8
     while k < n:
-        v = fabs(x[k])
+        v = fabs(<double>x[k])
         nan |= v != v
         acc[0] = v if v > acc[0] else acc[0]
         k += 1
@@ -134,8 +113,14 @@ cdef inline double _max_abs(const double* x, Py_ssize_t n) noexcept nogil:
     return acc[0]
 
 
-def max_abs(const double[::1] a, int n_threads):
-    """``max |a_k|`` (0 for an empty vector; NaN if any entry is NaN)."""
+def _chunk_partials(
+    const floating[::1] a,         # IN: (n,)
+    const vector_t[::1] b,         # IN: (n,), unused by the maximum
+    bint maximum,                  # IN: max |a| per chunk instead of a . b
+    int n_threads,
+):
+    """One partial result per chunk: the caller combines them in a fixed order,
+    so the result is the same for any number of threads."""
     cdef Py_ssize_t n = a.shape[0]
     cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
     partial_arr = np.zeros(n_chunks)
@@ -144,11 +129,22 @@ def max_abs(const double[::1] a, int n_threads):
     with nogil:
         for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
             lo = c * _CHUNK
-            hi = lo + _CHUNK
-            if hi > n:
-                hi = n
-            partial[c] = _max_abs(&a[lo], hi - lo)
-    return float(partial_arr.max(initial=0.0))
+            hi = _chunk_end(c, n)
+            if maximum:
+                partial[c] = _max_abs(&a[lo], hi - lo)
+            else:
+                partial[c] = _dot(&a[lo], &b[lo], hi - lo)
+    return partial_arr
+
+
+def chunked_dot(a, b, int n_threads):
+    """``a . b`` in float64 (float32 or float64 vectors)."""
+    return float(_chunk_partials(a, b, False, n_threads).sum())
+
+
+def max_abs(a, int n_threads):
+    """``max |a_k|`` (0 if empty, NaN if any entry is NaN)."""
+    return float(_chunk_partials(a, a, True, n_threads).max(initial=0.0))
 
 
 def step_point(

@@ -214,3 +214,15 @@ def test_callback_sees_every_accepted_iteration(rng):
                          callback=lambda k, f, g: seen.append((k, f, np.max(np.abs(g)))))
     assert [k for k, _, _ in seen] == list(range(1, res.nit + 1))
     assert seen[-1][1] == res.fun and np.all(np.diff([f for _, f, _ in seen]) <= 0)
+
+
+def test_compiled_reductions_do_not_depend_on_threads(rng):
+    from sklearn_plm._lbfgs_fast import chunked_dot, max_abs
+
+    a, b = rng.normal(size=(2, 20001))
+    assert chunked_dot(a, b, 1) == chunked_dot(a, b, 2)
+    assert chunked_dot(a, b, 2) == pytest.approx(a @ b, rel=1e-13)
+    assert max_abs(a, 2) == np.abs(a).max()
+    a[12345] = np.nan
+    assert np.isnan(max_abs(a, 1)) and np.isnan(max_abs(a, 2))
+    assert max_abs(np.zeros(0), 2) == 0.0
