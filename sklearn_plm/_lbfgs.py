@@ -160,7 +160,11 @@ class _History:
 def _call(fun, x):
     """``fun(x)`` with the gradient as the contiguous float64 vector the loops take."""
     f, g = fun(x)
-    return f, np.ascontiguousarray(g, dtype=np.float64).reshape(-1)
+    g = np.ascontiguousarray(g, dtype=np.float64).reshape(-1)
+    # the compiled loops index every vector by the length of x
+    if g.size != x.size:
+        raise ValueError(f"The gradient has {g.size} entries; the parameters have {x.size}.")
+    return f, g
 
 
 def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1):

@@ -226,3 +226,8 @@ def test_compiled_reductions_do_not_depend_on_threads(rng):
     a[12345] = np.nan
     assert np.isnan(max_abs(a, 1)) and np.isnan(max_abs(a, 2))
     assert max_abs(np.zeros(0), 2) == 0.0
+
+
+def test_gradient_of_the_wrong_size_raises():
+    with pytest.raises(ValueError, match="gradient has 2 entries; the parameters have 3"):
+        minimize_lbfgs(lambda x: (float(x @ x), np.zeros(2)), np.ones(3))
