@@ -37,8 +37,6 @@ _MAX_LS_EVALS = 20
 _MAX_STALLED = 10
 # Bounds on an extrapolated trial step, as multiples of the current one.
 _EXTRAP_MIN, _EXTRAP_MAX = 1.1, 10.0
-# Columns per chunk of the compiled history products (_lbfgs_fast.pyx).
-_CHUNK = 4096
 
 
 def workspace(m):
@@ -85,8 +83,6 @@ class _History:
         self.SY = np.zeros((2 * m, n), dtype=dtype)
         self.exact = self.SY.dtype == np.float64
         self.n_threads = int(n_threads)
-        if not self.exact:
-            self._partial = np.empty((-(-n // _CHUNK), 2 * m))
         self.STY = np.zeros((m, m))  # STY[i, j] = s_i . y_j
         self.YTY = np.zeros((m, m))
         self.order = []
@@ -96,8 +92,7 @@ class _History:
         """``SY @ v`` in float64."""
         if self.exact:
             return self.SY @ v
-        history_times(self.SY, v, self._partial, self.n_threads)
-        return self._partial.sum(axis=0)
+        return history_times(self.SY, v, self.n_threads)
 
     def dots(self, s, y):
         """``(s . y, y . y)`` of rows just written to :meth:`rows`, in float64."""
@@ -260,8 +255,10 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         part of the solver's memory; products with them are still summed in
         float64. Meant for objectives evaluated in float32 anyway.
     n_threads : int, default=1
-        Threads of the products with a float32 history (a float64 one goes
-        through NumPy's BLAS, with its own thread setting).
+        Threads of the compiled vector loops: dot products, updates and the
+        products with a float32 history (those with a float64 history go
+        through NumPy's BLAS, with its own thread setting). The result does
+        not depend on it.
     callback : callable, default=None
         ``callback(n_iter, f, g)`` after each accepted step (progress output).
 

@@ -1,6 +1,7 @@
-# Products with a float32 L-BFGS correction history, summed in float64.
-# The Python layer (sklearn_plm/_lbfgs.py) allocates every array with the
-# shapes these loops assume: SY (rows, n) C-contiguous, vectors of length n.
+# The L-BFGS vector loops: products with a float32 correction history, dot
+# products and updates, summed in float64. The Python layer
+# (sklearn_plm/_lbfgs.py) passes every array with the shapes these loops
+# assume: SY (rows, n) C-contiguous, vectors of length n.
 # Chunks of columns keep a slice of each vector in cache while all the rows
 # pass over it, and are what the threads share out.
 
@@ -43,12 +44,13 @@ cdef inline double _dot(const floating* x, const vector_t* v, Py_ssize_t n) noex
 def history_times(
     const floating[:, ::1] SY,     # IN: correction rows (rows, n)
     const vector_t[::1] v,         # IN: vector (n,)
-    double[:, ::1] partial,        # OUT: (n_chunks, rows) scratch, n_chunks = ceil(n / 4096)
     int n_threads,
 ):
-    """Per-chunk partial sums of ``SY @ v`` (the caller sums over chunks)."""
+    """``SY @ v`` in float64, summed over chunks in a fixed order."""
     cdef Py_ssize_t rows = SY.shape[0], n = SY.shape[1]
-    cdef Py_ssize_t n_chunks = partial.shape[0]
+    cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
+    partial_arr = np.zeros((n_chunks, rows))
+    cdef double[:, ::1] partial = partial_arr
     cdef Py_ssize_t c, r, a, b
     with nogil:
         for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
@@ -56,6 +58,7 @@ def history_times(
             b = _chunk_end(c, n)
             for r in range(rows):
                 partial[c, r] = _dot(&SY[r, a], &v[a], b - a)
+    return partial_arr.sum(axis=0)
 
 
 def history_direction(
