@@ -177,12 +177,3 @@ def difference(
     with nogil:
         for k in prange(n, num_threads=n_threads, schedule="static"):
             out[k] = <floating>(a[k] - b[k])
-
-
-def pair_dots(
-    const floating[::1] s,         # IN: step (n,)
-    const floating[::1] y,         # IN: gradient change (n,)
-    int n_threads,
-):
-    """``(s . y, y . y)`` in float64."""
-    return chunked_dot(s, y, n_threads), chunked_dot(y, y, n_threads)

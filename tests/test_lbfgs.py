@@ -231,3 +231,21 @@ def test_compiled_reductions_do_not_depend_on_threads(rng):
 def test_gradient_of_the_wrong_size_raises():
     with pytest.raises(ValueError, match="gradient has 2 entries; the parameters have 3"):
         minimize_lbfgs(lambda x: (float(x @ x), np.zeros(2)), np.ones(3))
+
+
+@pytest.mark.parametrize("history_dtype", [np.float64, np.float32])
+def test_long_vectors_give_the_same_iterates_for_any_thread_count(history_dtype):
+    # 2**18 entries and more go through the compiled, threaded loops
+    n = 300_000
+    d = np.linspace(1.0, 30.0, n)
+    b = np.cos(np.arange(n))
+
+    def fun(x):
+        return 0.5 * float(x @ (d * x)) - float(b @ x), d * x - b
+
+    runs = [minimize_lbfgs(fun, np.zeros(n), max_iter=15, gtol=0.0, ftol=0.0,
+                           history_dtype=history_dtype, n_threads=k) for k in (1, 2)]
+    np.testing.assert_array_equal(runs[0].x, runs[1].x)
+    assert runs[0].nit == 15 and runs[0].fun < fun(np.zeros(n))[0]
+    # and the iterates approach the minimizer b / d
+    assert np.linalg.norm(runs[0].x - b / d) < 0.05 * np.linalg.norm(b / d)
