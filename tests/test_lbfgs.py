@@ -235,7 +235,7 @@ def test_gradient_of_the_wrong_size_raises():
 
 @pytest.mark.parametrize("history_dtype", [np.float64, np.float32])
 def test_long_vectors_give_the_same_iterates_for_any_thread_count(history_dtype):
-    # 2**18 entries and more go through the compiled, threaded loops
+    # 2**16 entries and more go through the compiled, threaded loops
     n = 300_000
     d = np.linspace(1.0, 30.0, n)
     b = np.cos(np.arange(n))
