@@ -10,6 +10,7 @@ from ._alignment import (
 from ._generators import make_random_features, make_random_patterns
 from ._loaders import load_binarized_digits, load_mnist_binary
 from ._spin_glass import make_spin_glass
+from ._structure import read_contact_distances
 
 __all__ = [
     "PROTEIN_ALPHABET",
@@ -21,5 +22,6 @@ __all__ = [
     "make_random_patterns",
     "make_spin_glass",
     "read_alignment",
+    "read_contact_distances",
     "sequence_weights",
 ]
