@@ -1,5 +1,6 @@
 """Pseudo-likelihood associative memories with a scikit-learn API."""
 
+from ._binarizer import NaNBinarizer
 from ._hopfield import HopfieldMemory
 from ._imputer import PseudoLikelihoodImputer
 from ._plmc_format import (
@@ -17,6 +18,7 @@ from ._version import __version__
 
 __all__ = [
     "HopfieldMemory",
+    "NaNBinarizer",
     "PottsPseudoLikelihoodMemory",
     "PseudoLikelihoodImputer",
     "PseudoLikelihoodMemory",

@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -19,7 +18,7 @@ from ._sampling import gibbs_ising
 from ._state import (
     check_count, check_fitted_array, check_saved_version, damaged_state, native_contiguous,
 )
-from ._threading import limit_blas_threads
+from ._threading import effective_n_threads, limit_blas_threads
 from ._version import __version__
 from ._validation import (
     MAX_INT32, check_no_inf, check_sample_weight, check_temperature, detect_encoding,
@@ -115,7 +114,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             raise
 
     def _n_threads(self):
-        return max(1, effective_n_jobs(self.n_jobs))
+        return effective_n_threads(self.n_jobs)
 
     def _blas_threads(self):
         """Cap BLAS at ``n_jobs`` threads: idle-spinning OpenBLAS threads on a

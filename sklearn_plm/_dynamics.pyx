@@ -224,9 +224,14 @@ def sync_step(
     cdef Py_ssize_t n_active = rows.shape[0], n_sites = S.shape[1]
     cdef Py_ssize_t r, mu, j, nf, k
     cdef int *flipped = NULL
+    cdef int failed = 0
+    cdef int *failed_ptr = &failed  # shared: set where a malloc failed
     with nogil, parallel(num_threads=n_threads):
         flipped = <int *> malloc(max(n_sites, 1) * sizeof(int))
         for r in prange(n_active, schedule="dynamic"):
+            if flipped == NULL:
+                failed_ptr[0] = 1
+                continue
             mu = rows[r]
             nf = _sync_row(&S[mu, 0], &H[mu, 0], &movable[mu, 0], &tie[0], &delta[mu, 0],
                            had_step, &cycled[r], n_sites)
@@ -238,6 +243,8 @@ def sync_step(
                     k = k + (delta[mu, j] != 0)
                 _add_columns(&H[mu, 0], JT, flipped, &delta[mu, 0], nf)
         free(flipped)
+    if failed:
+        raise MemoryError("sync_step: a thread could not allocate its work buffer")
 
 
 def column_sumsq(const float[:, ::1] A, double[::1] out):

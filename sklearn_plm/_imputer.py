@@ -1,18 +1,24 @@
 """Imputation of binary data by the marginals of a pseudo-likelihood model."""
 
+import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
+from sklearn.utils._missing import is_scalar_nan
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._completion import ising_marginals, ising_samples
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._sklearn_compat import (_BaseImputer, _check_feature_names_in, _fit_context, _get_mask,
-                              Interval, StrOptions)
-from ._validation import (check_no_inf, detect_encoding, native_byte_order, to_spins,
-                          warn_if_not_binary)
+                              Interval, StrOptions, validate_parameter_constraints)
+from ._state import check_count, check_saved_version, damaged_state
+from ._validation import (MAX_INT32, check_no_inf, detect_encoding, has_non_numeric,
+                          native_byte_order, to_spins, warn_if_not_binary)
+from ._version import __version__
 
 
 class PseudoLikelihoodImputer(_BaseImputer):
@@ -33,6 +39,8 @@ class PseudoLikelihoodImputer(_BaseImputer):
     ----------
     missing_values : int, float, str, np.nan or None, default=np.nan
         The placeholder for missing values; all its occurrences are imputed.
+        With another placeholder than NaN, X must not hold NaN (as in
+        :class:`~sklearn.impute.SimpleImputer`).
     alpha : float, default=1e-2
         L2 penalty on the couplings of the fit (see
         :class:`PseudoLikelihoodMemory`).
@@ -71,7 +79,8 @@ class PseudoLikelihoodImputer(_BaseImputer):
         Keep the features with no observed value in ``fit`` (imputed with 0,
         probability 0.5) instead of dropping them.
     n_jobs : int, default=None
-        Threads of the fit and of the Gibbs chains.
+        Threads of the fit and of the Gibbs chains, capped at the CPUs this
+        process may use; -1 uses them all.
     random_state : int, RandomState instance or None, default=None
         Seeds the Gibbs chains of the refits and of ``method="gibbs"``.
 
@@ -98,7 +107,14 @@ class PseudoLikelihoodImputer(_BaseImputer):
     Notes
     -----
     Values are read as spins with ``x > 0 -> +1`` (so {0, 1} and {-1, +1}
-    data both work); binarize continuous data first. ``fit_fields=True``
+    data both work); binarize continuous data first, e.g. with
+    :class:`NaNBinarizer`, which keeps NaN. Non-binary data is thresholded at
+    0 with a ``DataConversionWarning``, and then every output entry, observed
+    or imputed, is thresholded: {0, 1} for non-negative data, {-1, +1}
+    otherwise. Features with no observed value in ``fit`` are dropped with a
+    warning, as :class:`~sklearn.impute.SimpleImputer` does, unless
+    ``keep_empty_features=True``. A loaded pickle or skops file is checked
+    on load, parameters and fitted attributes, as the memories are. ``fit_fields=True``
     (one bias per feature) is always used: a pixel that is mostly off must
     be imputed off when its neighbours say nothing.
 
@@ -133,10 +149,13 @@ class PseudoLikelihoodImputer(_BaseImputer):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "refit_rounds": [Interval(Integral, 0, None, closed="left")],
         "n_draws": [Interval(Integral, 1, None, closed="left")],
-        "max_recall_iter": [Interval(Integral, 1, None, closed="left")],
-        "burn_in": [Interval(Integral, 0, 2**31 - 1, closed="left")],
-        "n_sweeps": [Interval(Integral, 1, 2**31 - 1, closed="left")],
-        "n_jobs": [Integral, None],
+        # the completion kernels count steps and sweeps in C ints
+        "max_recall_iter": [Interval(Integral, 1, MAX_INT32, closed="both")],
+        "burn_in": [Interval(Integral, 0, MAX_INT32, closed="both")],
+        "n_sweeps": [Interval(Integral, 1, MAX_INT32, closed="both")],
+        # as the memories: n_jobs=0 means no worker at all
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
     }
 
@@ -175,10 +194,27 @@ class PseudoLikelihoodImputer(_BaseImputer):
         self.random_state = random_state
 
     def _validate_input(self, X, reset):
-        X = validate_data(
-            self, native_byte_order(X), reset=reset, dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan", ensure_min_features=2 if reset else 1, copy=True,
-        )
+        # as SimpleImputer: NaN is a value to refuse unless it is the placeholder
+        nan_missing = is_scalar_nan(self.missing_values)
+        try:
+            X = validate_data(
+                self, native_byte_order(X), reset=reset, dtype=[np.float64, np.float32],
+                ensure_all_finite="allow-nan" if nan_missing else True,
+                ensure_min_features=2 if reset else 1, copy=True,
+            )
+        except (TypeError, ValueError) as exc:
+            if has_non_numeric(X):
+                raise type(exc)(
+                    f"{type(self).__name__} needs numbers, but X holds non-numeric values "
+                    f"such as strings or categories ({exc}). Encode those columns as 0/1 "
+                    "first, e.g. with sklearn.preprocessing.OrdinalEncoder in a "
+                    "ColumnTransformer, or drop them.") from exc
+            if not nan_missing and "NaN" in str(exc):
+                raise ValueError(
+                    f"Input X contains NaN, but missing_values={self.missing_values!r}: "
+                    "NaN would stay in the output. Use missing_values=np.nan, or replace "
+                    f"NaN by {self.missing_values!r} first.") from exc
+            raise
         mask = _get_mask(X, self.missing_values)
         X[mask] = np.nan
         check_no_inf(X)
@@ -207,8 +243,20 @@ class PseudoLikelihoodImputer(_BaseImputer):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 features with observed values; "
                 f"got {int(self._observed.sum())}.")
+        if not self.keep_empty_features and not self._observed.all():
+            # SimpleImputer's warning, in its words
+            warnings.warn(
+                "Skipping features without any observed values: "
+                f"{np.flatnonzero(~self._observed)}. At least one non-missing value is "
+                f"needed for imputation with {type(self).__name__}; pass "
+                "keep_empty_features=True to keep them (imputed with 0).", UserWarning)
         X = X[:, self._observed]
+        # non-binary data is thresholded at 0 (with a warning); all of the
+        # output is then in one encoding, {0, 1} for non-negative values
         self.encoding_ = detect_encoding(X)
+        known = X[~np.isnan(X)]
+        if not np.all((known == 1) | (known == 0) | (known == -1)) and not np.any(known < 0):
+            self.encoding_ = "01"
         # spins, with NaN kept: the input was checked (and warned about) here
         S = to_spins(X, X.dtype)
         S[S == 0] = np.nan
@@ -233,19 +281,9 @@ class PseudoLikelihoodImputer(_BaseImputer):
     def _proba(self, X):
         """(validated X, missing mask, P(x = +1) for the kept features)."""
         check_is_fitted(self)
+        self._check_fitted_state()
         X, mask = self._validate_input(X, reset=False)
         model = self.memory_
-        model._check_fitted()
-        observed = getattr(self, "_observed", None)
-        # a loaded file may pair a mask and a model that disagree; the kernels
-        # below index the couplings with the masked columns
-        if (not isinstance(observed, np.ndarray) or observed.dtype != bool
-                or observed.shape != (self.n_features_in_,)
-                or int(observed.sum()) != model.n_features_in_):
-            raise ValueError(
-                f"This {type(self).__name__} is damaged: its observed-feature mask does not "
-                f"match memory_ ({model.n_features_in_} features). Refit it or load an "
-                "undamaged file.")
         # the model knows the features observed in fit; the others say nothing
         S = to_spins(X[:, self._observed], np.float64)
         P = np.full(X.shape, 0.5)
@@ -279,7 +317,7 @@ class PseudoLikelihoodImputer(_BaseImputer):
         return self._proba(X)[2]
 
     def transform(self, X):
-        """Impute every missing entry of X; observed entries are returned unchanged.
+        """Impute every missing entry of X; observed binary entries are returned unchanged.
 
         Parameters
         ----------
@@ -297,13 +335,84 @@ class PseudoLikelihoodImputer(_BaseImputer):
         X, mask, P = self._proba(X)
         keep = slice(None) if self.keep_empty_features else self._observed
         low = 0.0 if self.encoding_ == "01" else -1.0
-        values = np.where(P > 0.5, 1.0, low)
+        # P is 1 or 0 at the observed entries (x > 0): binary ones come back
+        # unchanged, others thresholded like the model read them, so that the
+        # output never mixes raw values with imputed spins
+        out = np.where(P > 0.5, 1.0, low).astype(X.dtype)
         if self.keep_empty_features:
-            values[:, ~self._observed] = 0.0
-        out = X[:, keep]
-        missing = mask[:, keep]
-        out[missing] = values[missing]
+            out[mask & ~self._observed] = 0.0
         return self._concatenate_indicator(out, self._transform_indicator(mask))
+
+    def _check_fitted_state(self, finite=False):
+        """Raise unless the fitted attributes agree with each other (cheap; ``finite`` on load).
+
+        A loaded file may pair a mask and a model that disagree; the kernels
+        index the couplings with the masked columns.
+        """
+        owner = type(self).__name__
+        n_features = check_count(owner, "n_features_in_", self.n_features_in_, low=2)
+        model = self.memory_
+        if not isinstance(model, PseudoLikelihoodMemory):
+            raise damaged_state(owner, f"memory_ must be a PseudoLikelihoodMemory, got "
+                                f"{type(model).__name__}")
+        model._check_fitted(finite=finite)
+        observed = getattr(self, "_observed", None)
+        if (not isinstance(observed, np.ndarray) or observed.dtype != np.bool_
+                or observed.shape != (n_features,)):
+            raise damaged_state(
+                owner, f"its observed-feature mask must be a boolean array of shape "
+                f"({n_features},), got {type(observed).__name__} "
+                f"{getattr(observed, 'dtype', '')} {getattr(observed, 'shape', '')}")
+        if int(observed.sum()) != model.n_features_in_:
+            raise damaged_state(
+                owner, f"its observed-feature mask keeps {int(observed.sum())} features but "
+                f"memory_ has {model.n_features_in_}")
+        if not (isinstance(self.encoding_, str) and self.encoding_ in ("01", "pm1")):
+            raise damaged_state(owner, f"encoding_ must be '01' or 'pm1', got {self.encoding_!r}")
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None and (not hasattr(names, "__len__") or len(names) != n_features):
+            raise damaged_state(owner, f"feature_names_in_ does not name {n_features} features")
+        indicator = getattr(self, "indicator_", None)
+        if self.add_indicator != (indicator is not None):
+            raise damaged_state(owner, f"add_indicator={self.add_indicator} but indicator_ is "
+                                f"{type(indicator).__name__}")
+        if indicator is not None:
+            features = getattr(indicator, "features_", None)
+            if (not isinstance(indicator, MissingIndicator)
+                    or getattr(indicator, "_n_features", None) != n_features
+                    or not isinstance(features, np.ndarray) or features.dtype.kind not in "iu"
+                    or (features.size and not (0 <= features.min()
+                                                and features.max() < n_features))):
+                raise damaged_state(owner, f"indicator_ is not a MissingIndicator of "
+                                    f"{n_features} features")
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state["_sklearn_plm_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        """Load a pickled or skops state, after checking it (as the memories do).
+
+        The parameters are validated (a ``burn_in`` of ``2**40`` or a NaN
+        ``temperature`` would run forever or impute NaN) and the fitted
+        attributes checked against each other; an inconsistent state raises
+        instead of loading.
+        """
+        state = dict(state)
+        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
+        check_saved_version(saved, __version__, type(self).__name__)
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not param.empty and name not in state:
+                state[name] = param.default
+        super().__setstate__(state)
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False),
+            caller_name=type(self).__name__)
+        fitted = ("memory_", "encoding_", "_observed", "n_features_in_")
+        if any(name in self.__dict__ for name in fitted):
+            check_is_fitted(self, fitted)
+            self._check_fitted_state(finite=True)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.
@@ -317,7 +426,8 @@ class PseudoLikelihoodImputer(_BaseImputer):
         -------
         feature_names_out : ndarray of str objects
         """
-        check_is_fitted(self, "n_features_in_")
+        check_is_fitted(self)
+        self._check_fitted_state()
         input_features = _check_feature_names_in(self, input_features)
         names = input_features if self.keep_empty_features else input_features[self._observed]
         return self._concatenate_indicator_feature_names_out(names, input_features)

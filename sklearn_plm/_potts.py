@@ -20,7 +20,8 @@ from ._ties import field_tolerance, site_tolerance
 from ._sampling import gibbs_potts
 from ._solvers import fit_arrays, solve
 from ._state import check_count
-from ._validation import check_model_memory, check_sample_weight, check_temperature
+from ._validation import (MAX_STATES, check_model_memory, check_sample_weight, check_states,
+                          check_temperature)
 
 
 def _zero_sum_couplings(J):
@@ -343,6 +344,12 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             raise ValueError(
                 f"Negative values in data passed to {name}. States are coded "
                 "0, ..., q-1; mark unknown values with NaN.")
+        if values.size and values.max() >= MAX_STATES:
+            # 1e308 would otherwise become a model of 1e308 states (or an int32 wrap)
+            raise ValueError(
+                f"X contains the state code {float(values.max()):g}, but {name} codes states "
+                f"0, ..., q-1 with q at most {MAX_STATES}. Encode categories as small "
+                "integers first, e.g. with sklearn.preprocessing.OrdinalEncoder.")
         rounded = np.rint(values)
         if not np.array_equal(values, rounded):
             bad = values[values != rounded][0]
@@ -722,7 +729,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         if gauge == "zero-sum":
             J = _zero_sum_couplings(J)
         if ignore_states is not None:
-            keep = np.setdiff1d(np.arange(self.n_states_), np.asarray(ignore_states, dtype=int))
+            keep = np.setdiff1d(np.arange(self.n_states_),
+                                check_states(ignore_states, self.n_states_, "ignore_states"))
             J = J[:, :, keep][:, :, :, keep]
         F = np.sqrt(np.sum(J**2, axis=(2, 3)))
         # the blocks of (i, j) and (j, i) are transposes: their norms differ by

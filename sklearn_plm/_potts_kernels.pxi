@@ -150,6 +150,10 @@ def potts_gather_value_grad(
     cdef const floating *wrow
     cdef gradient_t *gsite
     cdef const int *xi
+    # set by a thread whose malloc failed (shared through the pointer); its
+    # sites are skipped and the call raises MemoryError
+    cdef int failed = 0
+    cdef int *failed_ptr = &failed
     G[:, :, :] = 0
     with nogil, parallel(num_threads=n_threads):
         Z = <floating *> malloc(tile * qp * sizeof(floating))
@@ -158,6 +162,9 @@ def potts_gather_value_grad(
         base = <floating *> malloc(qp * sizeof(floating))
         R = <floating *> malloc(qp * sizeof(floating))
         for ii in prange(n_block, schedule="dynamic"):
+            if Z == NULL or D == NULL or Gt == NULL or base == NULL or R == NULL:
+                failed_ptr[0] = 1
+                continue
             i = start + ii
             acc = 0.0
             gsite = &G[ii, 0, 0]
@@ -259,6 +266,8 @@ def potts_gather_value_grad(
         free(Gt)
         free(base)
         free(R)
+    if failed:
+        raise MemoryError("potts_gather_value_grad: a thread could not allocate its work buffer")
 
 
 def potts_local_fields(

@@ -122,13 +122,20 @@ def ising_residual(
     cdef Py_ssize_t n_samples = H.shape[0], n_block = H.shape[1]
     cdef Py_ssize_t mu
     cdef floating *work = NULL
+    cdef int failed = 0
+    cdef int *failed_ptr = &failed  # shared: set where a malloc failed
     with nogil, parallel(num_threads=n_threads):
         work = <floating *> malloc(max(n_block, 1) * sizeof(floating))
         for mu in prange(n_samples, schedule="static"):
+            if work == NULL:
+                failed_ptr[0] = 1
+                continue
             _residual_row(&H[mu, 0], &S[mu, start], work, n_block, beta,
                           -2.0 * beta * weight[mu])
             row_loss[mu] = weight[mu] * _sum(work, n_block)
         free(work)
+    if failed:
+        raise MemoryError("ising_residual: a thread could not allocate its work buffer")
 
 
 def ising_log_conditionals(

@@ -13,6 +13,9 @@ _STORKEY_MIN_SITES_PER_THREAD = 128
 # Coupling updates per call into the Storkey kernel (~0.05 s on one core):
 # Python sees Ctrl-C between calls, so a long fit answers it this fast.
 _STORKEY_CHUNK_UPDATES = 2**24
+# Pattern updates of one Storkey fit: beyond a C int (and beyond any fit that
+# ends in reasonable time); larger weights would wrap around in int64.
+_MAX_STORKEY_REPEATS = 2**31 - 1
 
 
 def hebb(S, sample_weight=None):
@@ -56,6 +59,14 @@ def _integer_repeats(sample_weight, n_samples):
             "weight (0 skips it), so it needs non-negative integer weights; got "
             f"{bad!r}. Round the weights, repeat the rows instead, or use "
             'rule="hebb" or rule="perceptron", which accept real weights.'
+        )
+    total = w.sum()
+    if total > _MAX_STORKEY_REPEATS:
+        raise ValueError(
+            "The Storkey rule applies each pattern as many times as its sample weight; "
+            f"these weights ask for {total:.4g} pattern updates in all, more than the "
+            f"{_MAX_STORKEY_REPEATS} (2**31 - 1) it counts. Divide the weights by a common "
+            'factor, or use rule="hebb", whose couplings scale with the weights.'
         )
     return w.astype(np.int64)
 

@@ -109,9 +109,14 @@ def potts_sweeps(
     cdef double m, s, u
     cdef double *z = NULL
     cdef const double *wrow
+    cdef int failed = 0
+    cdef int *failed_ptr = &failed  # shared: set where a malloc failed
     with nogil, parallel(num_threads=n_threads):
         z = <double *> malloc(q * sizeof(double))
         for c in prange(n_chains, schedule="dynamic"):
+            if z == NULL:
+                failed_ptr[0] = 1
+                continue
             for sweep in range(n_sweeps):
                 for i in range(n_sites):
                     if not free[c, i]:
@@ -145,3 +150,5 @@ def potts_sweeps(
                             break
                     state[c, i] = <int>pick
         c_free(z)
+    if failed:
+        raise MemoryError("Potts Gibbs sampler: a thread could not allocate its work buffer")

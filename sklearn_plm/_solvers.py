@@ -17,13 +17,12 @@ import time
 import warnings
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._lbfgs import minimize_lbfgs, workspace
-from ._threading import limit_blas_threads
+from ._threading import effective_n_threads, limit_blas_threads, parallel_workers
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
 _MAX_SITE_BLOCKS = 8
@@ -73,7 +72,7 @@ def fit_arrays(n_sites, *, symmetric, solver, n_jobs, packed=False):
     n_blocks = len(site_blocks(n_sites))
     if symmetric or n_blocks == 1:
         return _SYMMETRIC_BASE_ARRAYS + FIT_ARRAYS
-    concurrent = min(n_blocks, max(1, effective_n_jobs(n_jobs)))
+    concurrent = parallel_workers(n_jobs, n_blocks)
     return _LBFGS_BASE_ARRAYS + FIT_ARRAYS * concurrent / n_blocks
 
 
@@ -240,7 +239,7 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, call
         # One problem: solved in this thread, with the threads inside its
         # evaluations. Through a joblib worker thread, two BLAS threads made a
         # one-block fit (N=60, P=20000) 1.6x slower instead of faster.
-        n_threads = effective_n_jobs(n_jobs)
+        n_threads = effective_n_threads(n_jobs)
         with _blas_limit(datafit, n_threads):
             coef, info = lbfgs_block(datafit, penalty, coef0, 0, n_sites, tol=tol,
                                      max_iter=max_iter, n_threads=n_threads,
@@ -252,7 +251,7 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, call
     key = id(abort)
     _ABORT_FLAGS[key] = abort
     # Spare workers (fewer blocks than n_jobs) go to the blocks' kernels.
-    n_threads = max(1, effective_n_jobs(n_jobs) // len(blocks))
+    n_threads = max(1, effective_n_threads(n_jobs) // len(blocks))
     kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": n_threads, "abort_key": key}
     light, names, arrays = _split_arrays(datafit)
     # BLAS threads per block capped at n_jobs / n_blocks: OpenBLAS threads
@@ -260,8 +259,9 @@ def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, call
     # cost 3-50x on small problems.
     try:
         with _blas_limit(datafit, n_threads):
+            workers = parallel_workers(n_jobs, len(blocks))
             results = _run_blocks(
-                lambda: Parallel(n_jobs=n_jobs, prefer="threads")(
+                lambda: Parallel(n_jobs=workers, prefer="threads")(
                     delayed(_lbfgs_task)(light, names, penalty, coef0[a:b], (a, b), kwargs,
                                          *arrays)
                     for a, b in blocks))
@@ -319,7 +319,7 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     """
     n_sites = datafit.n_sites
     coef = np.array(coef0, dtype=np.float64)
-    n_threads = effective_n_jobs(n_jobs)
+    n_threads = effective_n_threads(n_jobs)
     rng = check_random_state(random_state)
     full, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
     loss, converged, epoch, backoffs, limit = np.nan, False, 0, 0, None

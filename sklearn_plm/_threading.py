@@ -1,4 +1,14 @@
-"""BLAS thread limits shared by the estimators, the solvers and recall.
+"""Thread counts: the OpenMP cap of the kernels and the shared BLAS limits.
+
+Every compiled kernel takes its thread count from :func:`effective_n_threads`,
+which reads ``n_jobs`` as joblib does (None -> 1 unless in a
+:func:`joblib.parallel_config` context, -1 -> all CPUs) and caps it at the
+CPUs this process may use, as scikit-learn's ``_openmp_effective_n_threads``
+reads them (``joblib.cpu_count``: affinity and cgroup quotas). An ``n_jobs``
+of 1000 or ``2**40``, typed or loaded from a file, thus never reaches OpenMP:
+libgomp ends the process when it cannot create a thread, and a count beyond
+a C ``int`` raises OverflowError at the kernel's call.
+
 
 BLAS thread pools are process-wide, so two threads that each enter and leave
 their own ``threadpoolctl`` limit restore each other's values out of order:
@@ -19,7 +29,42 @@ import threading
 from contextlib import contextmanager
 
 import threadpoolctl
+from joblib import cpu_count, effective_n_jobs
 from threadpoolctl import ThreadpoolController
+
+
+@functools.lru_cache(maxsize=1)
+def usable_cpus():
+    """CPUs this process may run on (affinity and cgroup quotas), at least 1."""
+    return max(1, int(cpu_count()))
+
+
+def effective_n_threads(n_jobs):
+    """Threads a compiled kernel runs for ``n_jobs``: joblib's reading, capped at the CPUs.
+
+    ``n_jobs=-1`` (and -2, ...) keeps joblib's meaning; positive counts above
+    :func:`usable_cpus` are capped there, since more OpenMP threads than CPUs
+    only add switching and, in the thousands, exhaust the process's threads.
+
+    Examples
+    --------
+    >>> from sklearn_plm._threading import effective_n_threads, usable_cpus
+    >>> effective_n_threads(None)
+    1
+    >>> effective_n_threads(2**40) == effective_n_threads(-1) == usable_cpus()
+    True
+    """
+    return max(1, min(int(effective_n_jobs(n_jobs)), usable_cpus()))
+
+
+def parallel_workers(n_jobs, n_tasks):
+    """The ``n_jobs`` to give :class:`joblib.Parallel` for ``n_tasks`` tasks.
+
+    joblib's thread backend starts all ``n_jobs`` threads at once, so a
+    huge ``n_jobs`` is cut to the number of tasks; the backend (threads,
+    processes or a Dask cluster) still decides where they run.
+    """
+    return max(1, min(int(effective_n_jobs(n_jobs)), int(n_tasks)))
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,6 +16,8 @@ from ._sklearn_compat import _check_sample_weight
 SPIN_THRESHOLD = 0.0
 #: Largest step or sweep count: the compiled kernels count in C ints.
 MAX_INT32 = int(np.iinfo(np.int32).max)
+#: Most states of a Potts site: the gradient kernel packs a state in 16 bits.
+MAX_STATES = 2**16 - 1
 
 
 def check_no_inf(X, name="X"):
@@ -52,7 +54,42 @@ def check_sample_weight(sample_weight, X):
         raise ValueError(
             "sample_weight sums to 0, which leaves no pattern to learn from; give some "
             "patterns a positive weight.")
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not np.isfinite(total):
+        # w / sum(w) would be 0 everywhere (binary fits: zero couplings) or
+        # NaN (Potts); the fits that scale a penalty or a rule by the weights
+        # themselves (penalty_scale="sum", Hebb) cannot simply be rescaled
+        raise ValueError(
+            f"sample_weight sums to more than the largest float64 (largest weight "
+            f"{sample_weight.max()!r}); only the ratios of the weights matter to the mean "
+            "objective, so divide them by a common factor, e.g. "
+            "sample_weight / np.max(sample_weight).")
     return sample_weight
+
+
+def check_states(states, n_states, name):
+    """A list of state codes of a Potts model: integers in ``0..n_states - 1``, some left out.
+
+    Returns them as an int64 array.
+    """
+    values = np.asarray(states, dtype=object).ravel()
+    try:
+        codes = np.array([float(v) for v in values], dtype=np.float64)
+    except (TypeError, ValueError):
+        codes = None
+    if (codes is None or any(isinstance(v, (bool, np.bool_, str, bytes)) for v in values)
+            or not np.all(np.isfinite(codes)) or not np.array_equal(codes, np.rint(codes))):
+        raise ValueError(f"{name} must be integer state codes; got {states!r}.")
+    bad = codes[(codes < 0) | (codes >= n_states)]
+    if bad.size:
+        raise ValueError(
+            f"{name} holds state {int(bad[0])}, but this model has {n_states} states "
+            f"(codes 0 to {n_states - 1}).")
+    codes = codes.astype(np.int64)
+    if np.unique(codes).size >= n_states:
+        raise ValueError(f"{name}={states!r} leaves out all {n_states} states; keep at least one.")
+    return codes
 
 
 def warn_if_not_binary(X, name, chunk_rows=4096):
@@ -69,9 +106,8 @@ def warn_if_not_binary(X, name, chunk_rows=4096):
                 f"{name} expects binary data ({{0, 1}} or {{-1, +1}}, NaN for unknown "
                 f"values) and reads x > 0 as +1, x <= 0 as -1; got values such as "
                 f"{float(block[bad][0])!r}. Binarize first at the threshold you mean, e.g. "
-                "make_pipeline(sklearn.preprocessing.Binarizer(threshold=t), ...) "
-                "(Binarizer needs complete data; with NaN use "
-                "np.where(np.isnan(X), np.nan, X > t)).",
+                "make_pipeline(sklearn_plm.NaNBinarizer(threshold=t), ...), which keeps NaN "
+                "(sklearn.preprocessing.Binarizer does the same for complete data).",
                 DataConversionWarning,
             )
             return

@@ -1,6 +1,7 @@
 """Fuzz the loading of tampered model files: python tests/_tampered_states.py [seed]
 
-For every estimator (and a PseudoLikelihoodMemory after partial_fit), edit
+For every estimator (a PseudoLikelihoodMemory after partial_fit, and the
+PseudoLikelihoodImputer with its model, mask and indicator), edit
 the state of a small fitted model in many ways (shapes, dtypes, counts,
 encodings, parameters, missing keys, random perturbations), write it as a
 pickle and as a skops file, and load it. Every edit that makes the state
@@ -23,7 +24,8 @@ import numpy as np
 
 
 def _models():
-    from sklearn_plm import HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
+    from sklearn_plm import (HopfieldMemory, PottsPseudoLikelihoodMemory,
+                             PseudoLikelihoodImputer, PseudoLikelihoodMemory)
 
     rng = np.random.default_rng(0)
     X = rng.choice([-1.0, 1.0], size=(12, 6))
@@ -31,9 +33,14 @@ def _models():
     streamed = PseudoLikelihoodMemory(fit_fields=True)
     for batch in np.array_split(X, 2):
         streamed.partial_fit(batch)
+    holes = np.where(rng.random((30, 6)) < 0.2, np.nan,
+                     rng.choice([0.0, 1.0], size=(30, 6)))
+    holes[:, 4] = np.nan  # a feature never observed: the mask drops it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return {
+            "imputer": (PseudoLikelihoodImputer(add_indicator=True, max_iter=20).fit(holes),
+                        holes),
             "pl": (PseudoLikelihoodMemory(fit_fields=True).fit(X), X),
             "pl_partial": (streamed, X),
             "hopfield": (HopfieldMemory(rule="storkey").fit(X), X),
@@ -108,6 +115,49 @@ def _edits(state):
             yield f"missing:{name}", {k: v for k, v in state.items() if k != name}
 
 
+def _imputer_edits(state):
+    """Every (label, tampered state) of a fitted PseudoLikelihoodImputer."""
+    from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
+
+    for param, values in {
+            "temperature": [np.nan, -1.0, np.inf, 0.0, "x"],
+            "method": ["bogus", None],
+            "n_sweeps": [0, -1, 2**40],
+            "burn_in": [2**40, -1, 1.5],
+            "max_recall_iter": [-5, 0, 2**40],
+            "n_jobs": [0, "x", 1.5],
+            "add_indicator": ["yes", False],
+            "keep_empty_features": ["yes"],
+            "missing_values": [[1]]}.items():
+        for value in values:
+            yield f"{param}={value!r}", {**state, param: value}
+    for value in ("garbage", "", None, 1, b"01"):
+        yield f"encoding_={value!r}", {**state, "encoding_": value}
+    observed = state["_observed"]
+    for label, value in [("int", observed.astype(int)), ("float", observed.astype(float)),
+                         ("all_true", np.ones_like(observed)),
+                         ("all_false", np.zeros_like(observed)),
+                         ("short", observed[:-1]), ("2d", observed[None]),
+                         ("list", observed.tolist()), ("none", None)]:
+        yield f"_observed:{label}", {**state, "_observed": value}
+    n = state["n_features_in_"]
+    for value in (*_COUNT_EDITS, n - 1, n + 1):
+        yield f"n_features_in_={value!r}", {**state, "n_features_in_": value}
+    memory = state["memory_"]
+    X = np.random.default_rng(1).choice([-1.0, 1.0], size=(10, memory.n_features_in_ + 1))
+    nan_model = copy.deepcopy(memory)
+    nan_model.fields_ = np.full_like(memory.fields_, np.nan)
+    for label, value in [("none", None), ("str", "garbage"),
+                         ("hopfield", HopfieldMemory().fit(X[:, :-1])),
+                         ("wider", PseudoLikelihoodMemory(max_iter=5).fit(X)),
+                         ("nan_fields", nan_model)]:
+        yield f"memory_:{label}", {**state, "memory_": value}
+    for label, value in [("none", None), ("str", "garbage")]:
+        yield f"indicator_:{label}", {**state, "indicator_": value}
+    for name in ("memory_", "encoding_", "_observed", "n_features_in_"):
+        yield f"missing:{name}", {k: v for k, v in state.items() if k != name}
+
+
 def _random_edits(state, rng, n_edits):
     """Random values in random fitted attributes."""
     names = [k for k in state if k.endswith("_") and not k.startswith("_")
@@ -141,6 +191,8 @@ def _loads(data, fmt):
 
 def _use(est, X):
     """Every method that reads the fitted state, and their outputs."""
+    if hasattr(est, "predict_proba") and not hasattr(est, "energy"):  # the imputer
+        return [est.transform(X), est.predict_proba(X), est.get_feature_names_out()]
     return [est.transform(X), est.score_samples(X), est.energy(X),
             est.sample(2, burn_in=1, random_state=0)]
 
@@ -165,7 +217,8 @@ def main(seed=0):
         state = model.__getstate__()
         state.pop("_sklearn_plm_version")
         expected = _use(model, X)
-        cases = list(_edits(state)) + list(_random_edits(state, rng, 40))
+        edits = _imputer_edits if model_name == "imputer" else _edits
+        cases = list(edits(state)) + list(_random_edits(state, rng, 40))
         for label, tampered in cases:
             est = type(model).__new__(type(model))
             est.__dict__.update(tampered)

@@ -137,3 +137,133 @@ def test_loaded_imputer_whose_mask_and_model_disagree_raises():
     damaged.memory_.coupling_ = np.zeros((3, 3))
     with pytest.raises(ValueError, match="inconsistent fitted state"):
         damaged.predict_proba(X)
+
+
+# --------------------------------------------------- scikit-learn's imputers' rules
+
+def test_nan_in_data_with_another_placeholder_is_refused_as_simple_imputer_does():
+    Xm = _hide(_copies(), 0.1)
+    with pytest.raises(ValueError, match="contains NaN, but missing_values=-1"):
+        PseudoLikelihoodImputer(missing_values=-1).fit(Xm)
+    fitted = PseudoLikelihoodImputer(missing_values=-1).fit(np.nan_to_num(Xm, nan=-1))
+    with pytest.raises(ValueError, match="contains NaN"):
+        fitted.transform(Xm)
+
+
+@pytest.mark.parametrize("kw", [{}, {"keep_empty_features": True}, {"missing_values": -1}])
+def test_all_missing_matrix_is_refused(kw):
+    with pytest.raises(ValueError, match="(at least 2 features with observed|contains NaN)"):
+        PseudoLikelihoodImputer(**kw).fit(np.full((10, 4), np.nan))
+
+
+def test_all_missing_column_is_dropped_with_simple_imputers_warning():
+    Xm = _hide(_copies(), 0.1)
+    Xm[:, 4] = np.nan
+    with pytest.warns(UserWarning, match=r"Skipping features without any observed values: \[4\]"):
+        out = PseudoLikelihoodImputer().fit_transform(Xm)
+    assert out.shape == (len(Xm), 5)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        kept = PseudoLikelihoodImputer(keep_empty_features=True).fit_transform(Xm)
+    assert kept.shape == Xm.shape and np.all(kept[:, 4] == 0)
+
+
+def test_raw_pixel_values_come_back_thresholded_never_mixed_with_spins():
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 17, size=(200, 6)).astype(float)
+    Xm = _hide(X, 0.2)
+    with pytest.warns(DataConversionWarning, match="NaNBinarizer"):
+        imputer = PseudoLikelihoodImputer(max_iter=20).fit(Xm)
+    with pytest.warns(DataConversionWarning):
+        out = imputer.transform(Xm)
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    known = ~np.isnan(Xm)
+    assert_array_equal(out[known], Xm[known] > 0)
+    # negative raw values read as spins come back as -1/+1
+    with pytest.warns(DataConversionWarning):
+        out = PseudoLikelihoodImputer(max_iter=20).fit_transform(Xm - 8)
+    assert set(np.unique(out)) <= {-1.0, 1.0}
+
+
+def test_dataframe_with_a_string_column_gets_a_clear_error():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"a": [0.0, 1.0, np.nan, 1.0], "b": [1.0, 0.0, 1.0, np.nan],
+                       "c": ["x", "y", "x", "y"]})
+    with pytest.raises(ValueError, match="needs numbers.*OrdinalEncoder"):
+        PseudoLikelihoodImputer().fit(df)
+
+
+def test_nan_binarizer_keeps_nan_and_feeds_the_imputer():
+    from sklearn_plm import NaNBinarizer
+
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 17, size=(300, 6)).astype(float)
+    X[:, 1] = X[:, 0]
+    Xm = _hide(X, 0.2)
+    B = NaNBinarizer(threshold=8).fit_transform(Xm)
+    assert_array_equal(np.isnan(B), np.isnan(Xm))
+    known = ~np.isnan(Xm)
+    assert_array_equal(B[known], (Xm[known] > 8).astype(float))
+    assert NaNBinarizer().fit_transform(Xm.astype(np.float32)).dtype == np.float32
+    pipe = make_pipeline(NaNBinarizer(threshold=8), PseudoLikelihoodImputer(random_state=0))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataConversionWarning)
+        out = pipe.fit_transform(Xm)
+    rows = np.isnan(Xm[:, 1]) & known[:, 0]
+    assert np.mean(out[rows, 1] == (X[rows, 0] > 8)) > 0.9
+
+
+def test_nan_binarizer_passes_scikit_learns_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from sklearn_plm import NaNBinarizer
+
+    check_estimator(NaNBinarizer())
+
+
+# ------------------------------------------------------------ load-time checks
+
+@pytest.mark.parametrize("param, value", [
+    ("burn_in", 2**40), ("temperature", np.nan), ("temperature", -1.0),
+    ("temperature", np.inf), ("method", "bogus"), ("n_sweeps", 0), ("max_recall_iter", -5),
+    ("max_recall_iter", 2**40), ("n_jobs", 0),
+])
+def test_tampered_parameters_are_refused_on_load(param, value):
+    import pickle
+
+    imputer = PseudoLikelihoodImputer(max_iter=10).fit(_hide(_copies(100), 0.1))
+    imputer.__dict__[param] = value
+    with pytest.raises(ValueError, match=f"'{param}' parameter"):
+        pickle.loads(pickle.dumps(imputer))
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("encoding_", "bogus", "encoding_ must be"),
+    ("_observed", np.ones(6, dtype=int), "boolean array"),
+    ("_observed", np.ones(5, dtype=bool), "boolean array of shape"),
+    ("n_features_in_", 7, "boolean array of shape"),
+    ("memory_", "garbage", "must be a PseudoLikelihoodMemory"),
+])
+def test_tampered_fitted_state_is_refused_on_load(name, value, message):
+    import pickle
+
+    imputer = PseudoLikelihoodImputer(max_iter=10).fit(_hide(_copies(100), 0.1))
+    imputer.__dict__[name] = value
+    with pytest.raises(ValueError, match=message):
+        pickle.loads(pickle.dumps(imputer))
+
+
+def test_untouched_imputer_round_trips_through_pickle_and_skops():
+    import pickle
+
+    Xm = _hide(_copies(100), 0.1)
+    imputer = PseudoLikelihoodImputer(max_iter=10, add_indicator=True).fit(Xm)
+    assert_array_equal(pickle.loads(pickle.dumps(imputer)).transform(Xm), imputer.transform(Xm))
+    sio = pytest.importorskip("skops.io")
+    data = sio.dumps(imputer)
+    loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    assert_array_equal(loaded.transform(Xm), imputer.transform(Xm))

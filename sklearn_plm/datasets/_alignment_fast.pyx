@@ -17,8 +17,13 @@ def count_similar(
     Py_ssize_t max_mismatches,     # IN: pairs with at most this many differences count
     int[::1] counts,               # OUT: similar sequences of each row, itself included
     int n_threads,
+    Py_ssize_t start=0,            # IN: rows [start, stop) are counted (against all rows)
+    Py_ssize_t stop=-1,            #     stop=-1: to the last row
 ):
-    """For each row, the number of rows that differ in at most ``max_mismatches`` columns.
+    """For rows ``start..stop-1``, the number of rows that differ in at most ``max_mismatches`` columns.
+
+    The caller runs long alignments in slices of rows, so that Ctrl-C is
+    seen between slices (the loop itself runs without the GIL).
 
     Each thread owns whole rows (no write conflicts, every pair is compared
     twice); a comparison stops as soon as the pair is known to be dissimilar,
@@ -30,7 +35,11 @@ def count_similar(
     cdef int c
     cdef const code_t *xa
     cdef const code_t *xb
-    for a in prange(n_seq, nogil=True, num_threads=n_threads, schedule="dynamic"):
+    if stop < 0 or stop > n_seq:
+        stop = n_seq
+    if start < 0 or start > stop:
+        raise ValueError(f"rows [{start}, {stop}) are not within 0..{n_seq}")
+    for a in prange(start, stop, nogil=True, num_threads=n_threads, schedule="dynamic"):
         c = 0
         xa = &X[a, 0]
         for b in range(n_seq):

@@ -3,11 +3,11 @@
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.utils import Bunch, check_random_state
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
+from .._threading import effective_n_threads
 from ._spin_glass_fast import parallel_tempering
 
 
@@ -257,7 +257,7 @@ def make_spin_glass(
     replica_at = np.empty((n_chains, n_replicas), dtype=np.int32)
     swaps = np.zeros((n_chains, max(n_replicas - 1, 1)), dtype=np.int64)
     out = np.empty((n_samples, n_sites), dtype=np.int8)
-    n_threads = max(1, min(effective_n_jobs(n_jobs), n_chains))
+    n_threads = min(effective_n_threads(n_jobs), n_chains)
     parallel_tempering(nbr, local, accept, betas, chain_start, seeds, int(n_burn_in),
                        int(n_sweeps_between), spins, energies, replica_at, swaps, out, n_threads)
 
