@@ -180,7 +180,8 @@ class HopfieldMemory(BaseIsingMemory):
         n_features = X.shape[1]
         sample_weight = check_sample_weight(sample_weight, X)
         self._check_rule_memory(n_features, np.count_nonzero(sample_weight))
-        with self._blas_threads():
+        # huge weights make huge couplings: refused below, without numpy's warnings
+        with self._blas_threads(), np.errstate(over="ignore", invalid="ignore"):
             J, n_iter = self._learn(S, sample_weight)
         self._set_couplings(J, X.dtype, n_iter)
         self.encoding_ = encoding
@@ -201,6 +202,16 @@ class HopfieldMemory(BaseIsingMemory):
                          "grows with patterns times features")
 
     def _set_couplings(self, J, dtype, n_iter=1):
+        # Hebb and the perceptron scale the couplings with the weights; a field
+        # sums n couplings and an energy n**2, which must stay finite in dtype
+        n = J.shape[0]
+        largest = float(np.abs(J).max(initial=0.0))
+        if not largest <= np.finfo(dtype).max / max(n, 1) ** 2:
+            raise ValueError(
+                f"The {self.rule} rule gives couplings as large as {largest:.3g} with these "
+                f"sample weights, so that the fields and energies of {n} spins overflow "
+                f"{np.dtype(dtype).name}. Divide sample_weight by a common factor "
+                "(zero-temperature recall does not depend on it).")
         self.coupling_ = np.ascontiguousarray(J, dtype=dtype)
         self.fields_ = np.zeros(J.shape[0], dtype=dtype)
         self.n_iter_ = max(1, int(n_iter))
@@ -273,7 +284,7 @@ class HopfieldMemory(BaseIsingMemory):
             previous, dtype = self.coupling_, self.coupling_.dtype
         S = to_spins(X, dtype)
         sample_weight = check_sample_weight(sample_weight, X)
-        with self._blas_threads():
+        with self._blas_threads(), np.errstate(over="ignore", invalid="ignore"):
             if self.rule == "hebb":
                 J = _rules.hebb(S, sample_weight)
                 if previous is not None:

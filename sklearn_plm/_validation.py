@@ -62,9 +62,9 @@ def check_sample_weight(sample_weight, X):
         # themselves (penalty_scale="sum", Hebb) cannot simply be rescaled
         raise ValueError(
             f"sample_weight sums to more than the largest float64 (largest weight "
-            f"{sample_weight.max()!r}); only the ratios of the weights matter to the mean "
-            "objective, so divide them by a common factor, e.g. "
-            "sample_weight / np.max(sample_weight).")
+            f"{float(sample_weight.max())!r}). Divide the weights by a common factor, e.g. "
+            "sample_weight / np.max(sample_weight): the pseudo-likelihood fits see only "
+            "their ratios.")
     return sample_weight
 
 

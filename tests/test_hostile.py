@@ -126,6 +126,24 @@ def test_weights_just_below_overflow_fit_as_their_ratios():
     assert np.any(small.coupling_ != 0)
 
 
+@pytest.mark.parametrize("rule", ["hebb", "perceptron"])
+@pytest.mark.parametrize("dtype, weight", [(np.float64, 1e308), (np.float64, 5e307),
+                                           (np.float32, 1e38)])
+def test_hopfield_weights_that_make_energies_overflow_are_refused(rule, dtype, weight):
+    import warnings
+
+    X = np.random.default_rng(4).choice([-1.0, 1.0], size=(20, 6)).astype(dtype)
+    w = np.ones(20)
+    w[0] = weight
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no numpy overflow warning either
+        with pytest.raises(ValueError, match="overflow .*Divide sample_weight"):
+            HopfieldMemory(rule=rule, max_iter=20).fit(X, sample_weight=w)
+    # a large but representable scale fits, with finite energies
+    est = HopfieldMemory(rule=rule, max_iter=20).fit(X, sample_weight=w / 1e3)
+    assert np.all(np.isfinite(est.energy(X)))
+
+
 @pytest.mark.parametrize("weight", [1e308, 2.0**63, 2.0**31])
 def test_storkey_weights_beyond_its_repeat_count_are_refused_clearly(weight):
     X = np.random.default_rng(4).choice([-1.0, 1.0], size=(3, 5))
