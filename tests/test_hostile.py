@@ -180,3 +180,18 @@ def test_contact_map_refuses_states_the_model_does_not_have(states, message):
         est.contact_map(ignore_states=states)
     # a valid list still works, and leaving out a state changes the scores
     assert est.contact_map(ignore_states=[0]).shape == (4, 4)
+
+
+def test_command_line_with_a_huge_thread_count_runs(tmp_path):
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("ACDEFGHIKLMNPQRSTVWY-"))
+    fasta = tmp_path / "small.fa"
+    fasta.write_text("".join(f">s{k}\n{''.join(rng.choice(alphabet, 20))}\n" for k in range(40)))
+    code = ("import resource, runpy, sys; "
+            "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
+            "sys.argv = ['plmc', sys.argv[1], '-n', '100000', '-m', '5', '-q', "
+            "'-c', sys.argv[2]]; runpy.run_module('sklearn_plm.plmc', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code, str(fasta), str(tmp_path / "c.txt")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "c.txt").stat().st_size > 0
