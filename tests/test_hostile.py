@@ -195,3 +195,42 @@ def test_command_line_with_a_huge_thread_count_runs(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "c.txt").stat().st_size > 0
+
+
+_OOM_SCRIPT = """
+import resource, sys
+import numpy as np
+from sklearn_plm._potts_objective import sparse_tiles
+from sklearn_plm import _potts_fast
+N, q, P = 40000, 21, 2
+codes = np.random.default_rng(0).integers(0, q, size=(P, N)).astype(np.int32)
+ref, colptr, ent = sparse_tiles(codes, q, 2)
+XT = np.ascontiguousarray(codes.T)
+W = np.zeros((1, N * q + 1, q))
+G = np.zeros_like(W)
+def vm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmSize"):
+            return int(line.split()[1]) * 1024
+# each thread's D and Gt need 2 * N * (q + 1) * 24 * 8 = 338 MB; leave 150 MB free
+limit = vm() + 150 * 2**20
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+try:
+    _potts_fast.potts_gather_value_grad(XT, ref, colptr, ent, 2, W, G, np.full(P, 0.5), 1.0, 0,
+                                        True, np.zeros(1), 1)
+except MemoryError as exc:
+    print("MemoryError:", exc)
+else:
+    print("no error")
+"""
+
+
+def test_a_kernel_whose_work_buffer_cannot_be_allocated_raises_memory_error():
+    # the Potts gradient kernel mallocs per-thread buffers; under an
+    # address-space limit that leaves no room for them it used to write
+    # through NULL and segfault
+    proc = subprocess.run([sys.executable, "-c", _OOM_SCRIPT], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == ("MemoryError: potts_gather_value_grad: a thread could not "
+                                   "allocate its work buffer")
