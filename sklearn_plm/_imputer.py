@@ -8,13 +8,13 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
-from sklearn.utils._missing import is_scalar_nan
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._completion import ising_marginals, ising_samples
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._sklearn_compat import (_BaseImputer, _check_feature_names_in, _fit_context, _get_mask,
-                              Interval, StrOptions, validate_parameter_constraints)
+                              Interval, StrOptions, is_scalar_nan,
+                              validate_parameter_constraints)
 from ._state import check_count, check_saved_version, damaged_state
 from ._validation import (MAX_INT32, check_no_inf, detect_encoding, has_non_numeric,
                           native_byte_order, to_spins, warn_if_not_binary)
@@ -113,10 +113,11 @@ class PseudoLikelihoodImputer(_BaseImputer):
     or imputed, is thresholded: {0, 1} for non-negative data, {-1, +1}
     otherwise. Features with no observed value in ``fit`` are dropped with a
     warning, as :class:`~sklearn.impute.SimpleImputer` does, unless
-    ``keep_empty_features=True``. A loaded pickle or skops file is checked
-    on load, parameters and fitted attributes, as the memories are. ``fit_fields=True``
-    (one bias per feature) is always used: a pixel that is mostly off must
-    be imputed off when its neighbours say nothing.
+    ``keep_empty_features=True``. A pickle or skops file is checked on load,
+    parameters and fitted attributes, as the memories are.
+
+    ``fit_fields=True`` (one bias per feature) is always used: a pixel that
+    is mostly off must be imputed off when its neighbours say nothing.
 
     The defaults ``alpha=1e-2``, ``symmetric=True`` and ``temperature=1``
     were chosen on a train/test split of the binarized digits (1200 images

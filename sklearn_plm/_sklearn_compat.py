@@ -2,7 +2,8 @@
 
 ``_fit_context``, the parameter-validation helpers, ``_check_sample_weight``,
 the imputers' base class ``_BaseImputer`` (``missing_values``,
-``add_indicator``, ``keep_empty_features``) and its helpers are not public
+``add_indicator``, ``keep_empty_features``) and its helpers (``_get_mask``,
+``is_scalar_nan``) are not public
 in scikit-learn, so they may move between releases. Every other module
 imports them from here, so that a move is a one-file fix.
 """
@@ -10,11 +11,12 @@ imports them from here, so that a move is a one-file fix.
 from sklearn.base import _fit_context
 from sklearn.impute._base import _BaseImputer
 from sklearn.utils._mask import _get_mask
+from sklearn.utils._missing import is_scalar_nan
 from sklearn.utils._param_validation import (
     Interval, StrOptions, validate_parameter_constraints, validate_params,
 )
 from sklearn.utils.validation import _check_feature_names_in, _check_sample_weight
 
 __all__ = ["Interval", "StrOptions", "_BaseImputer", "_check_feature_names_in",
-           "_check_sample_weight", "_fit_context", "_get_mask",
+           "_check_sample_weight", "_fit_context", "_get_mask", "is_scalar_nan",
            "validate_parameter_constraints", "validate_params"]

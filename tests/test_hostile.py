@@ -158,7 +158,8 @@ def test_potts_codes_beyond_the_largest_state_are_refused(value):
     X = np.random.default_rng(5).integers(0, 3, size=(10, 4)).astype(float)
     X[0, 0] = value
     est = PottsPseudoLikelihoodMemory(max_iter=5)
-    with pytest.raises(ValueError, match=re.escape(f"state code {value:g},") + ".* q at most 65535"):
+    message = re.escape(f"state code {value:g},") + ".* q at most 65535"
+    with pytest.raises(ValueError, match=message):
         est.fit(X)
     fitted = est.fit(X[1:])
     with pytest.raises(ValueError, match="state code"):

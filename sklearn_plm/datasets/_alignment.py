@@ -381,7 +381,8 @@ def sequence_weights(X, identity=0.8, n_jobs=None):
     # Python raises KeyboardInterrupt between slices.
     rows = max(n_threads, _WEIGHT_CHUNK_COMPARISONS // max(1, n_seq * n_col))
     for start in range(0, n_seq, rows):
-        count_similar(codes, n_col - min_matches, counts, n_threads, start, min(start + rows, n_seq))
+        count_similar(codes, n_col - min_matches, counts, n_threads,
+                      start, min(start + rows, n_seq))
     return 1.0 / counts
 
 

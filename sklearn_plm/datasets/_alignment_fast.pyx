@@ -20,7 +20,8 @@ def count_similar(
     Py_ssize_t start=0,            # IN: rows [start, stop) are counted (against all rows)
     Py_ssize_t stop=-1,            #     stop=-1: to the last row
 ):
-    """For rows ``start..stop-1``, the number of rows that differ in at most ``max_mismatches`` columns.
+    """For rows ``start..stop-1``, the number of rows that differ in at most
+    ``max_mismatches`` columns.
 
     The caller runs long alignments in slices of rows, so that Ctrl-C is
     seen between slices (the loop itself runs without the GIL).
