@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._potts_layout import site_rows
 from ._sklearn_compat import Interval, validate_params
 from ._sampling_fast import (ising_sweeps, potts_sweeps, random_codes, random_spins,
                              seed_chains)
@@ -89,12 +90,8 @@ def _draw_samples(kernel, state, rng, params, beta, n_samples, n_sweeps, burn_in
 
 
 def potts_sweep_params(J, h):
-    """Potts parameters in the layout of the sweep kernel, float64."""
-    n_sites, q = np.shape(h)
-    J = np.asarray(J, dtype=np.float64)
-    # W[i, j*q + b, a] = J[i, j, a, b]: the q-vector of a neighbour's state is contiguous
-    W = np.ascontiguousarray(J.transpose(0, 1, 3, 2).reshape(n_sites, n_sites * q, q))
-    return W, np.ascontiguousarray(h, dtype=np.float64)
+    """Potts parameters in the layout of the sweep kernel (site rows without fields), float64."""
+    return site_rows(J), np.ascontiguousarray(h, dtype=np.float64)
 
 
 def _check_finite(name, a):

@@ -1,49 +1,39 @@
-"""Zero-temperature recall: ``s_i <- sign(h_i)`` with ``h = J s + b``.
+"""Zero-temperature recall of binary and Potts states.
 
-Ties (``|h_i| <= tol_i``, see :mod:`sklearn_plm._ties`) keep the current
-spin. Unknown spins start at 0, so they add nothing to any field until they
-are first set; a spin whose field stays a tie is set to -1 and the row's
-recall continues from there, so ``converged`` always means a fixed point of
-the returned state. Synchronous recall also stops a row that enters a
-2-cycle (the state of two steps ago comes back), reported as not converged.
+Binary: ``s_i <- sign(h_i)`` with ``h = J s + b``. Potts: ``x_i <- argmax_a
+H_i(a)``. Ties (``|h_i| <= tol_i``, see :mod:`sklearn_plm._ties`) keep the
+current state. Unknown entries start unset (spin 0, code -1), so they add
+nothing to any field until they are first set. A binary spin whose field
+stays a tie is set to -1 and the row's recall continues from there, so
+``converged`` always means a fixed point of the returned state. Synchronous
+recall also stops a row that enters a 2-cycle (the state of two steps ago
+comes back), reported as not converged.
+
+Each dynamics is one function per model with a fixed signature, listed in
+:data:`sklearn_plm._recall.DYNAMICS`:
+
+* binary: ``rows(S, free, JT, b, options, abort, tie) -> (n_iter, converged)``
+  on a block of rows, in one thread; :func:`run_recall` computes the
+  couplings' layout and tie thresholds, splits the rows across threads and
+  finishes unset spins;
+* Potts: ``rows(codes, free, H, JT, tie, options) -> (n_iter, converged)``
+  with the local fields ``H``; :func:`run_potts_recall` builds them.
+
+Both update the states in place.
 """
 
 import threading
-from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
 
 import numpy as np
+from scipy import sparse
 
-from ._dynamics import async_recall, sync_step
-from ._ties import field_tolerance
-from ._threading import limit_blas_threads
-
-RecallResult = namedtuple("RecallResult", ["X", "n_iter", "converged"])
-RecallResult.__doc__ = """Result of the ``complete`` method of the memory estimators.
-
-Attributes
-----------
-X : ndarray of shape (n_samples, n_features)
-    Final states, in the encoding seen in fit.
-n_iter : ndarray of shape (n_samples,)
-    Synchronous steps (or asynchronous sweeps) run for each row, including
-    the last one that confirmed the fixed point.
-converged : ndarray of shape (n_samples,)
-    True where the row reached a fixed point within the step budget; False
-    when the budget ran out or (synchronous recall) the row entered a
-    2-cycle, where it stops.
-
-Examples
---------
->>> import numpy as np
->>> from sklearn_plm import HopfieldMemory
->>> patterns = np.random.default_rng(0).choice([-1.0, 1.0], size=(3, 60))
->>> probe = patterns[:1].copy()
->>> probe[0, :6] *= -1  # six spins flipped
->>> result = HopfieldMemory().fit(patterns).complete(probe)
->>> bool(np.all(result.X == patterns[:1])), result.n_iter, result.converged
-(True, array([2], dtype=int32), array([ True]))
-"""
+from .._dynamics import async_recall, sync_step
+from .._potts_dispatch import potts_async_recall
+from .._potts_layout import field_columns, potts_fields
+from .._ties import field_tolerance, site_tolerance
+from .._threading import limit_blas_threads
 
 # A row whose step flipped more than this fraction of its spins gets its fields
 # recomputed by one matrix product shared with the other such rows; below it,
@@ -162,20 +152,23 @@ class RecallInterrupted(Exception):
 _MIN_ROWS_PER_THREAD = 64
 
 
-def _recall_rows(S, free, JT, b, method, max_iter, seed, abort=None, tie=None):
-    # one kernel thread: parallelism comes from splitting the rows (run_recall)
-    if method == "sync":
-        return sync_recall(S, free, JT, b, max_iter, 1, abort, tie)
-    return async_recall_dense(S, free, JT, b, max_iter, seed, 1, abort, tie)
+def binary_sync(S, free, JT, b, options, abort=None, tie=None):
+    """Synchronous recall of a block of rows in one thread (:func:`sync_recall`)."""
+    return sync_recall(S, free, JT, b, options.max_iter, 1, abort, tie)
 
 
-def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie):
+def binary_async(S, free, JT, b, options, abort=None, tie=None):
+    """Asynchronous recall of a block of rows in one thread (:func:`async_recall_dense`)."""
+    return async_recall_dense(S, free, JT, b, options.max_iter, options.seed, 1, abort, tie)
+
+
+def _recall_in_threads(rows, S, free, JT, b, options, n_parts, tie):
     """Rows split into ``n_parts`` contiguous parts, each recalled by one thread.
 
     Each thread runs its matrix products with one BLAS thread and its kernels
     with one OpenMP thread. Threading the products and the kernels instead
-    left their idle threads spinning against each other: on two cores,
-    ``n_jobs=2`` gave no speedup for synchronous recall. Rows are independent
+    left their idle threads spinning against each other (no speedup for
+    synchronous recall at ``n_jobs=2`` on two cores). Rows are independent
     (and every row draws the same site orders), so the split changes nothing
     in the result.
     """
@@ -183,8 +176,8 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie):
     abort = threading.Event()
     with limit_blas_threads(1), \
             ThreadPoolExecutor(max_workers=n_parts) as pool:
-        futures = [pool.submit(_recall_rows, S[a:z], free[a:z], JT, b, method, max_iter,
-                               seed, abort, tie) for a, z in zip(edges[:-1], edges[1:])]
+        futures = [pool.submit(rows, S[a:z], free[a:z], JT, b, options, abort, tie)
+                   for a, z in zip(edges[:-1], edges[1:])]
         try:
             # timed waits, so that the main thread sees Ctrl-C while the threads run
             pending = futures
@@ -198,38 +191,113 @@ def _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie):
             np.concatenate([converged for _, converged in parts]))
 
 
-def _recall_batch(S, free, JT, b, method, max_iter, seed, n_threads, tie):
-    n_parts = int(min(n_threads, S.shape[0] // _MIN_ROWS_PER_THREAD))
+def _recall_batch(rows, S, free, JT, b, options, tie):
+    n_parts = int(min(options.n_threads, S.shape[0] // _MIN_ROWS_PER_THREAD))
     if n_parts > 1:
-        return _recall_in_threads(S, free, JT, b, method, max_iter, seed, n_parts, tie)
+        return _recall_in_threads(rows, S, free, JT, b, options, n_parts, tie)
     # a small batch: threads in the kernels would only spin against BLAS's
-    return _recall_rows(S, free, JT, b, method, max_iter, seed, tie=tie)
+    return rows(S, free, JT, b, options, tie=tie)
 
 
-def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
-    """Dispatch to the chosen dynamics; S (spins in {-1,0,1}) is modified in place.
+def run_recall(S, free, J, b, rows, options):
+    """Binary recall by the dynamics ``rows``; S (spins in {-1,0,1}) is modified in place.
 
-    Unknown spins (0) whose field never left the tie band are set to -1 at
-    the end, and such rows continue their recall from there with the steps
-    they have left, so that ``converged`` refers to the returned state.
+    ``rows`` is the binary function of a :data:`~sklearn_plm._recall.DYNAMICS`
+    entry; ``options`` a :class:`~sklearn_plm._recall.RecallOptions`. Unknown
+    spins (0) whose field never left the tie band are set to -1 at the end,
+    and such rows continue their recall from there with the steps they have
+    left, so that ``converged`` refers to the returned state.
     """
     S = np.ascontiguousarray(S)
     free = np.ascontiguousarray(free)
     JT = np.ascontiguousarray(np.asarray(J).T, dtype=S.dtype)
     b = np.asarray(b, dtype=S.dtype)
     tie = field_tolerance(JT, b, S.dtype)
-    n_iter, converged = _recall_batch(S, free, JT, b, method, max_iter, seed, n_threads, tie)
+    max_iter = options.max_iter
+    n_iter, converged = _recall_batch(rows, S, free, JT, b, options, tie)
     if np.count_nonzero(S) < S.size:
         unset = np.flatnonzero(~np.all(S != 0, axis=1))
         S[S == 0] = -1
         converged[unset] = False
         # one batch per remaining budget, so a row's result never depends on the others
         for budget in np.unique(max_iter - n_iter[unset]):
-            rows = unset[max_iter - n_iter[unset] == budget]
+            part_rows = unset[max_iter - n_iter[unset] == budget]
             if budget <= 0:
                 continue
-            part = np.ascontiguousarray(S[rows])
-            n2, c2 = _recall_batch(part, free[rows], JT, b, method, int(budget), seed,
-                                   n_threads, tie)
-            S[rows], n_iter[rows], converged[rows] = part, n_iter[rows] + n2, c2
+            part = np.ascontiguousarray(S[part_rows])
+            n2, c2 = _recall_batch(rows, part, free[part_rows], JT, b,
+                                   replace(options, max_iter=int(budget)), tie)
+            S[part_rows], n_iter[part_rows], converged[part_rows] = (
+                part, n_iter[part_rows] + n2, c2)
     return S, n_iter, converged
+
+
+def run_potts_recall(codes, free, J, h, rows, options):
+    """Potts recall by the dynamics ``rows``; ``codes`` (-1 unknown) is modified in place.
+
+    Builds the local fields of the start, the field columns of the
+    couplings and the per-site tie thresholds, then runs ``rows`` (the Potts
+    function of a :data:`~sklearn_plm._recall.DYNAMICS` entry).
+    """
+    q = h.shape[1]
+    H = potts_fields(codes, J, h, options.n_threads)
+    JT = field_columns(J)
+    tie = site_tolerance(field_tolerance(JT, h.ravel(), H.dtype), q)
+    n_iter, converged = rows(codes, free, H, JT, tie, options)
+    return codes, n_iter, converged
+
+
+def potts_async(codes, free, H, JT, tie, options):
+    """Random-order sequential sweeps in the compiled kernel (parallel over rows)."""
+    return run_async_kernel(potts_async_recall, codes, H, JT, free, options.max_iter,
+                            options.seed, options.n_threads, tie=tie)
+
+
+def potts_sync(codes, free, H, JT, tie, options):
+    """All sites at once, ``x_i <- argmax_a H[i, a]``, until no site changes.
+
+    States within ``tie[i]`` of the largest field are tied maxima: the
+    current state is kept when it is among them, else the first is taken
+    (the rule of the asynchronous kernel). Rows that did not change leave the
+    active set, and so do rows back at their state of two steps ago (a
+    2-cycle, reported as not converged); the fields of the others are updated
+    by one sparse product with the changes (+1 at the new state, -1 at the
+    old one) per step.
+    """
+    n_samples, N = codes.shape
+    q = JT.shape[0] // N
+    max_iter = options.max_iter
+    n_iter = np.zeros(n_samples, dtype=np.int32)
+    converged = np.zeros(n_samples, dtype=bool)
+    active = np.arange(n_samples)
+    previous = None  # the active rows' codes one step back
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        Ha = H[active].reshape(-1, N, q)
+        old = codes[active]
+        top = Ha.max(axis=2, keepdims=True) - tie[None, :, None]
+        near = Ha >= top
+        best = near.argmax(axis=2)
+        cur = np.take_along_axis(near, np.maximum(old, 0)[..., None], axis=2)[..., 0]
+        keep = (old >= 0) & cur
+        new = np.where(keep | ~free[active], old, best).astype(np.int32)
+        moved = new != old
+        changed = moved.any(axis=1)
+        n_iter[active] += 1
+        converged[active[~changed]] = True
+        if previous is not None:
+            changed &= ~np.all(new == previous, axis=1)
+        codes[active[moved.any(axis=1)]] = new[moved.any(axis=1)]
+        active, old, new, moved = active[changed], old[changed], new[changed], moved[changed]
+        previous = old
+        if active.size == 0:
+            break
+        rows, sites = np.nonzero(moved)
+        had = old[rows, sites] >= 0
+        data = np.concatenate([np.ones(rows.size), -np.ones(int(had.sum()))]).astype(H.dtype)
+        r = np.concatenate([rows, rows[had]])
+        c = np.concatenate([sites * q + new[rows, sites], sites[had] * q + old[rows, sites][had]])
+        delta = sparse.csr_matrix((data, (r, c)), shape=(active.size, N * q))
+        H[active] += delta @ JT
+    return n_iter, converged
