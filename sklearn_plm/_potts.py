@@ -113,14 +113,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry is at most ``tol``
         (gradient of the objective: the weighted mean negative
-        pseudo-log-likelihood summed over sites, plus the penalty). On the
-        WW-domain alignment (4025 sequences, 31 sites, q = 21) at the
-        default ``alpha`` the default leaves the couplings within 0.08%
-        (relative Frobenius norm) of the optimum and the contact scores
-        within 0.05%, asymmetric or symmetric; ``tol=1e-5`` is ten times
-        closer for 25-30% more iterations. Weaker penalties need a
-        smaller ``tol`` for the same accuracy (``alpha=1e-4``: 0.4% off at
-        ``tol=1e-4``, 0.06% at ``tol=1e-5``). With ``symmetric=True`` and
+        pseudo-log-likelihood summed over sites, plus the penalty). A
+        smaller ``tol`` gives a closer optimum for more iterations, and
+        weaker penalties need a smaller ``tol`` for the same accuracy
+        (:ref:`potts` gives the distance to the optimum on a protein
+        family). With ``symmetric=True`` and
         ``solver="lbfgs"`` the parameters are the blocks of the pairs
         ``i < j`` and the fields (each pair stored once, as plmc does), so a
         coupling's gradient sums the terms of both conditionals that contain
@@ -140,11 +137,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         the model's marginals given the held entries, estimated by damped
         mean-field iteration (deterministic) or by clamped Gibbs chains (see
         :meth:`predict_proba`). Parallel updates can end in a 2-cycle, which
-        stops recall (reported by :meth:`complete`): on the WW-domain
-        alignment, with 195 to 3525 training sequences, 67-83 % of the
-        held-out sequences did (the paper's dynamics), while random-order
-        sweeps reached a fixed point from at least 99.7 % of them (651 to
-        3525 training sequences; ``doc/experiments.md``, proteins).
+        stops recall (reported by :meth:`complete`); random-order sweeps
+        do not stop at 2-cycles and reach a fixed point far more often, so
+        prefer ``"async"`` when rows must end at a fixed point
+        (:ref:`recall` gives both rates on a protein family).
     max_recall_iter : int, default=100
         Steps (sync, mean-field) or sweeps (async) before recall gives up
         on a row.

@@ -6,8 +6,8 @@ samples: the first after ``burn_in`` sweeps, the next ones ``n_sweeps``
 sweeps apart. A sweep visits the sites in the order ``0, ..., N-1`` and
 redraws each from its conditional given the others. Every chain has its own
 generator, seeded from ``random_state`` up front, so the samples do not
-depend on ``n_threads``. The compiled sweeps run in calls of bounded work
-(a few tens of milliseconds), so Ctrl-C stops a long run promptly.
+depend on ``n_threads``. The compiled sweeps run in calls of bounded work,
+so Ctrl-C stops a long run promptly.
 
 For symmetric couplings the chain samples the Boltzmann distribution
 ``p(x) ~ exp(-beta E(x))``. For asymmetric couplings no such distribution
@@ -26,8 +26,8 @@ from ._sampling_fast import (ising_sweeps, potts_sweeps, random_codes, random_sp
                              seed_chains)
 from ._validation import MAX_INT32
 
-# Work (coupling reads) per compiled call: ~20 ms, so that Ctrl-C, which
-# Python only sees between calls, stops a run of any length promptly.
+# Work (coupling reads) per compiled call: a small fraction of a second, so that
+# Ctrl-C, which Python only sees between calls, stops a run of any length promptly.
 _WORK_PER_CALL = 2 * 10**7
 
 

@@ -166,9 +166,9 @@ def _recall_in_threads(rows, S, free, JT, b, options, n_parts, tie):
     """Rows split into ``n_parts`` contiguous parts, each recalled by one thread.
 
     Each thread runs its matrix products with one BLAS thread and its kernels
-    with one OpenMP thread. Threading the products and the kernels instead
-    left their idle threads spinning against each other (no speedup for
-    synchronous recall at ``n_jobs=2`` on two cores). Rows are independent
+    with one OpenMP thread: threading the products and the kernels instead
+    leaves their idle threads spinning against each other (measured in
+    doc/benchmarks.md, "Recall with n_jobs > 1"). Rows are independent
     (and every row draws the same site orders), so the split changes nothing
     in the result.
     """
