@@ -32,8 +32,6 @@ def site_rows(J, h=None, dtype=np.float64):
     Examples
     --------
     >>> import numpy as np
-
-from ._potts_dispatch import potts_local_fields
     >>> J = np.arange(2 * 2 * 3 * 3, dtype=float).reshape(2, 2, 3, 3)
     >>> rows = site_rows(J, np.ones((2, 3)))
     >>> rows.shape, bool(rows[0, 1 * 3 + 2, 1] == J[0, 1, 1, 2]), rows[1, 6]
@@ -68,8 +66,6 @@ def field_columns(J, dtype=None):
     Examples
     --------
     >>> import numpy as np
-
-from ._potts_dispatch import potts_local_fields
     >>> J = np.random.default_rng(0).normal(size=(3, 3, 2, 2))
     >>> x = np.array([1, 0, 1])
     >>> onehot = np.eye(2)[x].ravel()
