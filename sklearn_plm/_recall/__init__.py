@@ -69,17 +69,26 @@ FINITE_TEMPERATURE = tuple(name for name, d in DYNAMICS.items() if d.finite_temp
 
 
 def marginal_method(method):
-    """The marginals ``predict_proba`` uses under ``recall=method``: mean-field at zero temperature."""
+    """The marginals ``predict_proba`` uses under ``recall=method``.
+
+    The option itself when it estimates marginals, else mean-field.
+    """
     return method if DYNAMICS[method].finite_temperature else "mean-field"
 
 
 def spin_marginals(S, free, J, b, beta, options):
-    """``(P(s = +1), n_iter, converged)`` of binary states by ``options.method`` (finite temperature)."""
+    """``(P(s = +1), n_iter, converged)`` of binary states by ``options.method``.
+
+    ``options.method`` must be a finite-temperature option.
+    """
     return DYNAMICS[options.method].binary(S, free, J, b, beta, options)
 
 
 def code_marginals(codes, free, J, h, beta, options):
-    """``(P(x = a), n_iter, converged)`` of Potts codes by ``options.method`` (finite temperature)."""
+    """``(P(x = a), n_iter, converged)`` of Potts codes by ``options.method``.
+
+    ``options.method`` must be a finite-temperature option.
+    """
     return DYNAMICS[options.method].potts(codes, free, J, h, beta, options)
 
 
