@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_plm import PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
 from sklearn_plm._pseudolikelihood_fast import ising_residual
-from sklearn_plm._recall import run_recall
+from sklearn_plm._recall import RecallOptions, complete_spins
 
 from _harness import Row, check, fmt_s, log, median, noisy_probes, paired, random_patterns
 
@@ -66,7 +66,8 @@ def parallel_rows(cfg):
         f"rows split across two threads; identical states: {same}"))
 
     def recall(n_threads):
-        return run_recall(probes.copy(), free, J, b, "async", 100, seed=1, n_threads=n_threads)
+        options = RecallOptions("async", max_iter=100, seed=1, n_threads=n_threads)
+        return complete_spins(probes.copy(), free, J, b, 1.0, options)
 
     t1, t2 = paired(lambda: recall(1), lambda: recall(2), cfg.repeats, clock="wall",
                     min_time=cfg.min_time)

@@ -12,8 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
 from ._pseudolikelihood_fast import ising_log_conditionals
-from ._completion import FINITE_TEMPERATURE, free_sites, ising_marginals
-from ._recall import RecallResult, run_recall
+from ._recall import (DYNAMICS, RecallOptions, RecallResult, complete_spins, free_sites,
+                      marginal_method, spin_marginals)
 from ._sampling import gibbs_ising
 from ._state import (
     check_count, check_fitted_array, check_saved_version, damaged_state, native_contiguous,
@@ -52,7 +52,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "recall": [StrOptions({"sync", "async", *FINITE_TEMPERATURE})],
+        "recall": [StrOptions(set(DYNAMICS))],
         "max_recall_iter": [Interval(Integral, 1, MAX_INT32, closed="both")],
         "burn_in": [Interval(Integral, 0, MAX_INT32, closed="both")],
         "n_sweeps": [Interval(Integral, 1, MAX_INT32, closed="both")],
@@ -121,13 +121,21 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         busy machine make small products many times slower."""
         return limit_blas_threads(self._n_threads())
 
-    def _marginal_method(self):
-        """Marginals of ``predict_proba``: the recall option, mean-field at zero temperature."""
-        return self.recall if self.recall in FINITE_TEMPERATURE else "mean-field"
+    def _recall_options(self, method=None):
+        """The :class:`~sklearn_plm._recall.RecallOptions` of one call, from the parameters.
 
-    def _marginal_options(self):
-        return dict(max_iter=self.max_recall_iter, burn_in=self.burn_in, n_sweeps=self.n_sweeps,
-                    seed=self._async_seed(), n_threads=self._n_threads())
+        ``method`` defaults to ``recall``; a seeded dynamics draws its seed here.
+        """
+        method = self.recall if method is None else method
+        seed = self._async_seed() if DYNAMICS[method].seeded else 0
+        return RecallOptions(method=method, max_iter=self.max_recall_iter, burn_in=self.burn_in,
+                             n_sweeps=self.n_sweeps, clamp=self.clamp, seed=seed,
+                             n_threads=self._n_threads())
+
+    def _proba_options(self):
+        """Options of ``predict_proba``: the recall option's marginals, mean-field at zero
+        temperature."""
+        return self._recall_options(marginal_method(self.recall))
 
     def _async_seed(self):
         """Seed of the site orders of asynchronous recall, drawn per call."""
@@ -331,23 +339,12 @@ class BaseIsingMemory(BaseMemory):
         (True, array([ True,  True]))
         """
         X, S = self._spins_for_inference(X)
-        free = free_sites(S == 0, self.clamp)
-        if self.recall in FINITE_TEMPERATURE:
-            P, n_iter, converged = self._marginals(S, free, self.recall)
-            S = np.where(P > 0.5, 1.0, -1.0)
-            return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
-        seed = self._async_seed() if self.recall == "async" else 0
+        options = self._recall_options()
+        free = free_sites(S == 0, options.clamp)
         with self._blas_threads():
-            S, n_iter, converged = run_recall(
-                S, free, self.coupling_, self.fields_, self.recall, self.max_recall_iter,
-                seed=seed, n_threads=self._n_threads(),
-            )
+            S, n_iter, converged = complete_spins(S, free, self.coupling_, self.fields_,
+                                                  float(self._score_beta), options)
         return RecallResult(from_spins(S, self.encoding_, X.dtype), n_iter, converged)
-
-    def _marginals(self, S, free, method):
-        with self._blas_threads():
-            return ising_marginals(S, free, self.coupling_, self.fields_,
-                                   float(self._score_beta), method, **self._marginal_options())
 
     def predict_proba(self, X):
         """Probability that each entry is +1 (1 in {0, 1} data) given the held entries.
@@ -384,8 +381,11 @@ class BaseIsingMemory(BaseMemory):
         ((1, 3), 1.0, True, True)
         """
         _, S = self._spins_for_inference(X)
-        free = free_sites(S == 0, self.clamp)
-        return self._marginals(S, free, self._marginal_method())[0]
+        options = self._proba_options()
+        free = free_sites(S == 0, options.clamp)
+        with self._blas_threads():
+            return spin_marginals(S, free, self.coupling_, self.fields_,
+                                  float(self._score_beta), options)[0]
 
     def local_fields(self, X):
         """Local fields ``h = X @ coupling_.T + fields_`` (unknown spins count as 0).

@@ -10,7 +10,7 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._completion import ising_marginals, ising_samples
+from ._recall import RecallOptions, ising_samples, spin_marginals
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._sklearn_compat import (_BaseImputer, _check_feature_names_in, _fit_context, _get_mask,
                               Interval, StrOptions, is_scalar_nan,
@@ -270,10 +270,11 @@ class PseudoLikelihoodImputer(_BaseImputer):
         rng = check_random_state(self.random_state)
         for _ in range(self.refit_rounds):
             model = self.memory_
-            completed = ising_samples(
-                spins, spins == 0, model.coupling_, model.fields_, model.beta, self.n_draws,
-                burn_in=self.burn_in, seed=rng.randint(1, np.iinfo(np.int32).max),
-                n_threads=model._n_threads())
+            options = RecallOptions(burn_in=self.burn_in,
+                                    seed=rng.randint(1, np.iinfo(np.int32).max),
+                                    n_threads=model._n_threads())
+            completed = ising_samples(spins, spins == 0, model.coupling_, model.fields_,
+                                      model.beta, self.n_draws, options)
             self.memory_ = clone(memory).fit(completed.astype(S.dtype))
         self.n_iter_ = self.memory_.n_iter_
         self._fit_indicator(mask)
@@ -288,12 +289,13 @@ class PseudoLikelihoodImputer(_BaseImputer):
         # the model knows the features observed in fit; the others say nothing
         S = to_spins(X[:, self._observed], np.float64)
         P = np.full(X.shape, 0.5)
-        P[:, self._observed], _, _ = ising_marginals(
-            S, S == 0, model.coupling_, model.fields_, model.beta / self.temperature,
-            self.method, max_iter=self.max_recall_iter, burn_in=self.burn_in,
-            n_sweeps=self.n_sweeps,
+        options = RecallOptions(
+            method=self.method, max_iter=self.max_recall_iter, burn_in=self.burn_in,
+            n_sweeps=self.n_sweeps, clamp=True, temperature=self.temperature,
             seed=check_random_state(self.random_state).randint(1, np.iinfo(np.int32).max),
             n_threads=model._n_threads())
+        P[:, self._observed], _, _ = spin_marginals(S, S == 0, model.coupling_, model.fields_,
+                                                    model.beta, options)
         known = ~np.isnan(X)
         P[known] = X[known] > 0
         keep = slice(None) if self.keep_empty_features else self._observed

@@ -4,19 +4,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._objective import L2Penalty, SumPenalty
-from ._potts_dispatch import potts_async_recall, potts_local_fields, potts_log_conditionals
+from ._potts_dispatch import potts_log_conditionals
 from ._potts_objective import (PackedSymmetricPotts, PottsGroupL1, PottsPseudoLikelihood,
                                coef_to_params, params_to_coef)
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
-from ._completion import FINITE_TEMPERATURE, free_sites, potts_marginals
 from ._mutation import mutation_effects
-from ._recall import RecallResult, run_async_kernel
-from ._ties import field_tolerance, site_tolerance
+from ._potts_layout import potts_fields
+from ._recall import RecallResult, code_marginals, complete_codes, free_sites
 from ._sampling import gibbs_potts
 from ._solvers import fit_arrays, solve
 from ._state import check_count
@@ -116,14 +114,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
     tol : float, default=1e-4
         Stop when the largest absolute gradient entry is at most ``tol``
         (gradient of the objective: the weighted mean negative
-        pseudo-log-likelihood summed over sites, plus the penalty). On the
-        WW-domain alignment (4025 sequences, 31 sites, q = 21) at the
-        default ``alpha`` the default leaves the couplings within 0.08%
-        (relative Frobenius norm) of the optimum and the contact scores
-        within 0.05%, asymmetric or symmetric; ``tol=1e-5`` is ten times
-        closer for 25-30% more iterations. Weaker penalties need a
-        smaller ``tol`` for the same accuracy (``alpha=1e-4``: 0.4% off at
-        ``tol=1e-4``, 0.06% at ``tol=1e-5``). With ``symmetric=True`` and
+        pseudo-log-likelihood summed over sites, plus the penalty). A
+        smaller ``tol`` gives a closer optimum for more iterations, and
+        weaker penalties need a smaller ``tol`` for the same accuracy
+        (:ref:`potts` gives the distance to the optimum on a protein
+        family). With ``symmetric=True`` and
         ``solver="lbfgs"`` the parameters are the blocks of the pairs
         ``i < j`` and the fields (each pair stored once, as plmc does), so a
         coupling's gradient sums the terms of both conditionals that contain
@@ -143,11 +138,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         the model's marginals given the held entries, estimated by damped
         mean-field iteration (deterministic) or by clamped Gibbs chains (see
         :meth:`predict_proba`). Parallel updates can end in a 2-cycle, which
-        stops recall (reported by :meth:`complete`): on the WW-domain
-        alignment, with 195 to 3525 training sequences, 67-83 % of the
-        held-out sequences did (the paper's dynamics), while random-order
-        sweeps reached a fixed point from at least 99.7 % of them (651 to
-        3525 training sequences; ``doc/experiments.md``, proteins).
+        stops recall (reported by :meth:`complete`); random-order sweeps
+        do not stop at 2-cycles and reach a fixed point far more often, so
+        prefer ``"async"`` when rows must end at a fixed point
+        (:ref:`recall` gives both rates on a protein family).
     max_recall_iter : int, default=100
         Steps (sync, mean-field) or sweeps (async) before recall gives up
         on a row.
@@ -391,17 +385,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         codes, _ = self._codes(X, self.n_states_)
         return X, codes
 
-    def _site_params(self):
-        """Parameters in the kernels' layout ``(N, N*q [+1], q)`` (see _potts_kernels.pxi)."""
-        N, q = self.fields_.shape
-        coef = params_to_coef(self.coupling_, self.fields_, fit_fields=True)
-        return coef.reshape(N, N * q + 1, q).astype(self.coupling_.dtype)
-
     def _local_fields(self, codes):
-        N, q = self.fields_.shape
-        H = np.empty((codes.shape[0], N * q), dtype=self.coupling_.dtype)
-        potts_local_fields(codes, self._site_params(), True, H, self._n_threads())
-        return H
+        return potts_fields(codes, self.coupling_, self.fields_, self._n_threads())
 
     # -------------------------------------------------------------------- fit
 
@@ -524,28 +509,11 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             ``max_recall_iter``.
         """
         X, codes = self._codes_for_inference(X)
-        free = free_sites(codes < 0, self.clamp)
-        if self.recall in FINITE_TEMPERATURE:
-            P, n_iter, converged = self._marginals(codes, free, self.recall)
-            return RecallResult(P.argmax(axis=2).astype(X.dtype), n_iter, converged)
-        H = self._local_fields(codes)
-        N, q = self.fields_.shape
-        # JT[i*q + b, j*q + c] = J[j, i, c, b]: the change of every field when x_i = b
-        JT = np.ascontiguousarray(
-            self.coupling_.transpose(1, 3, 0, 2).reshape(N * q, N * q))
-        tie = site_tolerance(field_tolerance(JT, self.fields_.ravel(), H.dtype), q)
-        if self.recall == "sync":
-            codes, n_iter, converged = _sync_recall(codes, free, H, JT, q, self.max_recall_iter,
-                                                    tie)
-        else:
-            n_iter, converged = run_async_kernel(
-                potts_async_recall, codes, H, JT, free, self.max_recall_iter,
-                self._async_seed(), self._n_threads(), tie=tie)
+        options = self._recall_options()
+        free = free_sites(codes < 0, options.clamp)
+        codes, n_iter, converged = complete_codes(codes, free, self.coupling_, self.fields_,
+                                                  float(self.beta), options)
         return RecallResult(codes.astype(X.dtype), n_iter, converged)
-
-    def _marginals(self, codes, free, method):
-        return potts_marginals(codes, free, self.coupling_, self.fields_, float(self.beta),
-                               method, **self._marginal_options())
 
     def predict_proba(self, X):
         """Probability of each state of each entry given the held entries.
@@ -581,8 +549,10 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ((1, 3, 3), 2, True)
         """
         _, codes = self._codes_for_inference(X)
-        free = free_sites(codes < 0, self.clamp)
-        return self._marginals(codes, free, self._marginal_method())[0]
+        options = self._proba_options()
+        free = free_sites(codes < 0, options.clamp)
+        return code_marginals(codes, free, self.coupling_, self.fields_, float(self.beta),
+                              options)[0]
 
     # ---------------------------------------------------------------- scoring
 
@@ -843,51 +813,3 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         self._check_fitted()
         return mutation_effects(self.coupling_, self.fields_, wild_type, mutants,
                                 positions=positions, alphabet=alphabet)
-
-
-def _sync_recall(codes, free, H, JT, q, max_iter, tie):
-    """All sites at once, ``x_i <- argmax_a H[i, a]``, until no site changes.
-
-    States within ``tie[i]`` of the largest field are tied maxima: the
-    current state is kept when it is among them, else the first is taken
-    (the rule of the asynchronous kernel). Rows that did not change leave the
-    active set, and so do rows back at their state of two steps ago (a
-    2-cycle, reported as not converged); the fields of the others are updated
-    by one sparse product with the changes (+1 at the new state, -1 at the
-    old one) per step.
-    """
-    n_samples, N = codes.shape
-    n_iter = np.zeros(n_samples, dtype=np.int32)
-    converged = np.zeros(n_samples, dtype=bool)
-    active = np.arange(n_samples)
-    previous = None  # the active rows' codes one step back
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        Ha = H[active].reshape(-1, N, q)
-        old = codes[active]
-        top = Ha.max(axis=2, keepdims=True) - tie[None, :, None]
-        near = Ha >= top
-        best = near.argmax(axis=2)
-        cur = np.take_along_axis(near, np.maximum(old, 0)[..., None], axis=2)[..., 0]
-        keep = (old >= 0) & cur
-        new = np.where(keep | ~free[active], old, best).astype(np.int32)
-        moved = new != old
-        changed = moved.any(axis=1)
-        n_iter[active] += 1
-        converged[active[~changed]] = True
-        if previous is not None:
-            changed &= ~np.all(new == previous, axis=1)
-        codes[active[moved.any(axis=1)]] = new[moved.any(axis=1)]
-        active, old, new, moved = active[changed], old[changed], new[changed], moved[changed]
-        previous = old
-        if active.size == 0:
-            break
-        rows, sites = np.nonzero(moved)
-        had = old[rows, sites] >= 0
-        data = np.concatenate([np.ones(rows.size), -np.ones(int(had.sum()))]).astype(H.dtype)
-        r = np.concatenate([rows, rows[had]])
-        c = np.concatenate([sites * q + new[rows, sites], sites[had] * q + old[rows, sites][had]])
-        delta = sparse.csr_matrix((data, (r, c)), shape=(active.size, N * q))
-        H[active] += delta @ JT
-    return codes, n_iter, converged

@@ -20,6 +20,7 @@ import numpy as np
 
 from ._potts_dispatch import (packed_to_rows, potts_gather_value_grad, potts_residual,
                               rows_to_packed)
+from ._potts_layout import coef_to_params, params_to_coef  # noqa: F401 (the datafit's layout)
 
 # Rows of X processed per GEMM in the one-hot formulation.
 _CHUNK_BYTES = 32 * 2**20
@@ -29,25 +30,6 @@ _TILE = 128
 # Memory of one block of sites of the packed symmetric evaluation (its rows and
 # their gradient): small models are evaluated in one block.
 _BLOCK_BYTES = 16 * 2**20
-
-
-def coef_to_params(coef, n_sites, n_states, fit_fields):
-    """Solver rows -> couplings ``J`` (N, N, q, q) and fields ``h`` (N, q)."""
-    N, q = n_sites, n_states
-    nq = N * q
-    W = coef.reshape(N, nq + int(fit_fields), q)
-    J = W[:, :nq].reshape(N, N, q, q).transpose(0, 1, 3, 2)
-    h = W[:, nq] if fit_fields else np.zeros((N, q), dtype=coef.dtype)
-    return np.ascontiguousarray(J), np.ascontiguousarray(h)
-
-
-def params_to_coef(J, h, fit_fields):
-    """Couplings (N, N, q, q) and fields (N, q) -> solver rows (N, n_params)."""
-    N, _, q, _ = J.shape
-    W = J.transpose(0, 1, 3, 2).reshape(N, N * q, q)
-    if fit_fields:
-        W = np.concatenate([W, np.asarray(h).reshape(N, 1, q)], axis=1)
-    return np.ascontiguousarray(W, dtype=np.float64).reshape(N, -1)
 
 
 def onehot(codes, n_states, dtype, ones_column=False):

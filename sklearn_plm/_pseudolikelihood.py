@@ -73,11 +73,9 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         L-BFGS stops when the largest absolute entry of the gradient of the
         objective (the mean over patterns of the negative pseudo-log-likelihood
         summed over sites, plus the penalty) is at most ``tol``; so does
-        full-batch gradient descent. On random patterns (N = 100-400, P/N =
-        0.5-1, ``alpha=1e-3``) the default leaves the couplings within about
-        0.1% (relative Frobenius norm) of the optimum and the minimum
-        stabilities within 0.01%; ``tol=1e-4`` was 0.6-1.4% off at about 30%
-        fewer iterations. Use a smaller ``tol`` for a tighter optimum.
+        full-batch gradient descent. Use a smaller ``tol`` for a tighter
+        optimum (:ref:`training` gives the distance to the optimum of the
+        default).
     learning_rate : float, default=1.0
         Step size of ``solver="gd"`` (of epoch 0, see ``learning_rate_decay``).
     learning_rate_decay : float, default=1.0

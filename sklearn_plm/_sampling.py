@@ -6,8 +6,8 @@ samples: the first after ``burn_in`` sweeps, the next ones ``n_sweeps``
 sweeps apart. A sweep visits the sites in the order ``0, ..., N-1`` and
 redraws each from its conditional given the others. Every chain has its own
 generator, seeded from ``random_state`` up front, so the samples do not
-depend on ``n_threads``. The compiled sweeps run in calls of bounded work
-(a few tens of milliseconds), so Ctrl-C stops a long run promptly.
+depend on ``n_threads``. The compiled sweeps run in calls of bounded work,
+so Ctrl-C stops a long run promptly.
 
 For symmetric couplings the chain samples the Boltzmann distribution
 ``p(x) ~ exp(-beta E(x))``. For asymmetric couplings no such distribution
@@ -20,13 +20,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._potts_layout import site_rows
 from ._sklearn_compat import Interval, validate_params
 from ._sampling_fast import (ising_sweeps, potts_sweeps, random_codes, random_spins,
                              seed_chains)
 from ._validation import MAX_INT32
 
-# Work (coupling reads) per compiled call: ~20 ms, so that Ctrl-C, which
-# Python only sees between calls, stops a run of any length promptly.
+# Work (coupling reads) per compiled call: a small fraction of a second, so that
+# Ctrl-C, which Python only sees between calls, stops a run of any length promptly.
 _WORK_PER_CALL = 2 * 10**7
 
 
@@ -89,12 +90,8 @@ def _draw_samples(kernel, state, rng, params, beta, n_samples, n_sweeps, burn_in
 
 
 def potts_sweep_params(J, h):
-    """Potts parameters in the layout of the sweep kernel, float64."""
-    n_sites, q = np.shape(h)
-    J = np.asarray(J, dtype=np.float64)
-    # W[i, j*q + b, a] = J[i, j, a, b]: the q-vector of a neighbour's state is contiguous
-    W = np.ascontiguousarray(J.transpose(0, 1, 3, 2).reshape(n_sites, n_sites * q, q))
-    return W, np.ascontiguousarray(h, dtype=np.float64)
+    """Potts parameters in the layout of the sweep kernel (site rows without fields), float64."""
+    return site_rows(J), np.ascontiguousarray(h, dtype=np.float64)
 
 
 def _check_finite(name, a):

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# end-to-end runs of the benchmark scripts: seconds each (``-m "not slow"`` skips them)
+pytestmark = pytest.mark.slow
+
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 

@@ -9,10 +9,19 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import DataConversionWarning
 
 from sklearn_plm import HopfieldMemory, PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
-from sklearn_plm._completion import free_sites, ising_marginals, potts_marginals
+from sklearn_plm._recall import (RecallOptions, code_marginals, free_sites, ising_samples,
+                                 spin_marginals)
 
 from conftest import flip, random_patterns
 from test_sampling import potts_boltzmann, symmetric_potts
+
+
+def ising_marginals(S, free, J, b, beta, method, **options):
+    return spin_marginals(S, free, J, b, beta, RecallOptions(method, **options))
+
+
+def potts_marginals(codes, free, J, h, beta, method, **options):
+    return code_marginals(codes, free, J, h, beta, RecallOptions(method, **options))
 
 
 def _symmetric_ising(N, strength, seed=0):
@@ -177,11 +186,9 @@ def test_gibbs_params_are_validated():
 
 
 def test_clamped_samples_keep_held_entries_and_follow_the_marginals():
-    from sklearn_plm._completion import ising_samples
-
     J, b = _symmetric_ising(6, strength=0.5, seed=4)
     S = np.array([[1.0, 0, 0, -1, 0, 0]])
-    draws = ising_samples(S, S == 0, J, b, 1.0, 4000, burn_in=30, seed=2)
+    draws = ising_samples(S, S == 0, J, b, 1.0, 4000, RecallOptions(burn_in=30, seed=2))
     assert draws.shape == (4000, 6) and set(np.unique(draws)) == {-1.0, 1.0}
     assert np.all(draws[:, 0] == 1) and np.all(draws[:, 3] == -1)
     assert_allclose(np.mean(draws > 0, axis=0), _exact_ising_marginals(J, b, 1.0, S[0]),

@@ -1,4 +1,8 @@
-"""The paper's experiments at tiny sizes: qualitative results, files and the CLI."""
+"""The paper's experiments at tiny sizes: qualitative results, files and the CLI.
+
+Tests that run a whole experiment (seconds each) are marked slow; the others
+check its pieces.
+"""
 
 import importlib.util
 
@@ -23,6 +27,7 @@ def _check_files(results, out, names):
     assert (out / f"{results.name}.png").is_file() == HAS_MPL
 
 
+@pytest.mark.slow
 def test_basins_pl_beats_classical_rules(tmp_path):
     module = get_experiment("basins")
     config = {"n_features": 200, "alphas": [0.3], "curve_alpha": 0.3, "epochs": 1000,
@@ -79,6 +84,7 @@ def test_error_bars_over_seeds():
     assert "+-" in res.table and "Claims of the paper" in res.table
 
 
+@pytest.mark.slow
 def test_random_features_memorization_to_generalization(tmp_path):
     module = get_experiment("random-features")
     config = {"n_features": 200, "alphas": [0.1, 0.5, 2.0], "alpha_ds": [0.05], "n_test": 200,
@@ -125,6 +131,7 @@ def test_stability_theory_matches_paper_numbers():
     assert mean == pytest.approx(1 / np.sqrt(0.4), abs=1e-2)
 
 
+@pytest.mark.slow
 def test_stabilities_drift_towards_maximal_stability(tmp_path):
     module = get_experiment("stabilities")
     res = module.run({"n_features": 100, "checkpoints": [10, 300, 3000], "n_seeds": 1,
@@ -138,6 +145,7 @@ def test_stabilities_drift_towards_maximal_stability(tmp_path):
     _check_files(res, tmp_path, ["stabilities.csv", "stabilities_histograms.csv"])
 
 
+@pytest.mark.slow
 def test_stabilities_protocol_gives_the_papers_lambda():
     # the paper's panels: lambda = 0.08 after 10 epochs from Hebb at P/N = 0.4
     res = get_experiment("stabilities").run(
@@ -189,6 +197,7 @@ def test_storable_fraction_counts_one_site_neighbours():
     assert storable_fraction(rng.integers(0, 21, size=(50, 31))) == 1.0
 
 
+@pytest.mark.slow
 def test_proteins_penalty_stores_the_training_sequences():
     pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
     from sklearn_plm import PottsPseudoLikelihoodMemory
@@ -204,6 +213,7 @@ def test_proteins_penalty_stores_the_training_sequences():
     assert np.all(recalled == X, axis=1).mean() <= storable_fraction(X) + 1e-12
 
 
+@pytest.mark.slow
 def test_mnist_on_digits(tmp_path):
     module = get_experiment("mnist")
     res = module.run({"dataset": "digits", "alphas": [0.5, 8.0], "epochs": 100, "n_test": 200,
@@ -216,6 +226,7 @@ def test_mnist_on_digits(tmp_path):
     _check_files(res, tmp_path, ["mnist.csv", "mnist.txt"])
 
 
+@pytest.mark.slow
 def test_spin_glass_small_lattice(tmp_path):
     module = get_experiment("spin-glass")
     res = module.run({"L": 6, "alphas": [0.1, 1.0, 8.0], "epochs": 200, "n_test": 100,
@@ -227,6 +238,7 @@ def test_spin_glass_small_lattice(tmp_path):
     _check_files(res, tmp_path, ["spin-glass.csv", "spin-glass.txt"])
 
 
+@pytest.mark.slow
 def test_proteins_tiny(tmp_path):
     pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
     module = get_experiment("proteins")
@@ -241,6 +253,7 @@ def test_proteins_tiny(tmp_path):
     _check_files(res, tmp_path, ["proteins.csv", "proteins_contacts.csv"])
 
 
+@pytest.mark.slow
 def test_proteins_protocol_variants(tmp_path):
     pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
     module = get_experiment("proteins")
@@ -289,6 +302,7 @@ def test_cli_bad_numbers_are_argparse_errors(argv, capsys):
     assert "error: argument" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_cli_options_reach_the_experiment(tmp_path, capsys):
     code = main(["basins", "--n-features", "40", "--alphas", "0.1", "--curve-alpha", "0.1",
                  "--rules", "Hebb", "--n-seeds", "2", "--m-in-step", "0.1", "--quiet",

@@ -10,7 +10,6 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_plm._objective import L2Penalty
 from sklearn_plm._potts import PottsPseudoLikelihoodMemory
@@ -589,15 +588,6 @@ def test_convergence_warning(rng):
     X = random_codes(rng, (30, 5), 3)
     with pytest.warns(Warning, match="did not converge"):
         PottsPseudoLikelihoodMemory(max_iter=1).fit(X)
-
-
-@parametrize_with_checks(
-    [PottsPseudoLikelihoodMemory(),
-     PottsPseudoLikelihoodMemory(symmetric=True, recall="async", random_state=0)],
-    expected_failed_checks=lambda est: {},
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # ------------------------------------------------ plmc's penalties and scale

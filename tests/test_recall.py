@@ -3,9 +3,15 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
-from sklearn_plm._recall import run_recall
+from sklearn_plm._recall import RecallOptions, complete_spins
 
 from conftest import flip, random_patterns
+
+
+def run_recall(S, free, J, b, method, max_iter, seed=0, n_threads=1):
+    """Zero-temperature recall of spins through the table of dynamics."""
+    options = RecallOptions(method, max_iter=max_iter, seed=seed, n_threads=n_threads)
+    return complete_spins(S, free, J, b, 1.0, options)
 
 
 def _tie(J, b, dtype=np.float64):

@@ -32,6 +32,7 @@ def _long_problem(seed):
     return random_patterns(900, 300, seed=seed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
     X_small = random_patterns(20, 40, seed=0)
@@ -52,6 +53,7 @@ def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
     assert threading.active_count() <= 2
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_recall_in_threads_stops_promptly():
     # above capacity nothing converges: a million steps of 2000 probes
     X = random_patterns(600, 200, seed=3)
@@ -68,7 +70,8 @@ def test_ctrl_c_during_recall_in_threads_stops_promptly():
 
 def test_aborted_recall_threads_stop_at_their_next_step_or_chunk():
     from sklearn_plm._dynamics import async_recall
-    from sklearn_plm._recall import RecallInterrupted, run_async_kernel, sync_recall
+    from sklearn_plm._recall._zero_temperature import (RecallInterrupted, run_async_kernel,
+                                                       sync_recall)
 
     S = np.ones((4, 8))
     JT = np.eye(8)
@@ -81,6 +84,7 @@ def test_aborted_recall_threads_stop_at_their_next_step_or_chunk():
                          abort)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_unfitted_fit_leaves_estimator_unfitted():
     est = PseudoLikelihoodMemory(solver="gd", alpha=0.0, tol=0.0, max_iter=10**7)
     with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
@@ -168,6 +172,7 @@ def test_partial_fit_failing_after_the_step_leaves_the_previous_state(monkeypatc
     assert_array_equal(est.coupling_, reference.coupling_)
 
 
+@pytest.mark.slow
 def test_partial_fit_interrupted_at_random_times_stays_consistent():
     X = random_patterns(200, 300, seed=11)
     est = PseudoLikelihoodMemory(symmetric=True).partial_fit(X[:50])
@@ -182,6 +187,7 @@ def test_partial_fit_interrupted_at_random_times_stays_consistent():
         _assert_partial_fit_state_consistent(est)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_long_storkey_fit_stops_promptly():
     # 2000 patterns of 1500 sites: seconds of compiled work in one call before
     # the rule ran in chunks

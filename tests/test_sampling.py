@@ -192,6 +192,7 @@ def test_chunked_sweeps_give_the_same_samples(monkeypatch):
 
 
 @pytest.mark.parametrize("potts", [False, True])
+@pytest.mark.slow
 def test_ctrl_c_during_long_sampling_stops_promptly(potts):
     import time
 

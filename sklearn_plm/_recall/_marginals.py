@@ -1,9 +1,11 @@
 """Finite-temperature completion: marginals of the unknown entries given the known ones.
 
-Zero-temperature recall (:mod:`sklearn_plm._recall`) finds an attractor. An
-imputer needs, for every unknown entry, its marginal under the model given
-the known entries. Two estimators of these marginals, for binary (Ising) and
-categorical (Potts) models:
+Zero-temperature recall (:mod:`sklearn_plm._recall._zero_temperature`) finds
+an attractor. An imputer needs, for every unknown entry, its marginal under
+the model given the known entries. Two estimators of these marginals, for
+binary (Ising) and categorical (Potts) models, each one function per model
+with a fixed signature, listed in :data:`sklearn_plm._recall.DYNAMICS`:
+``(states, free, J, fields, beta, options) -> (P, n_iter, converged)``.
 
 ``"mean-field"``
     Damped parallel iteration of the naive mean-field equations
@@ -16,36 +18,21 @@ categorical (Potts) models:
     averaged (a Rao-Blackwellized estimate of the marginals). Every row's
     chain draws from the same seed, so a row's result does not depend on the
     other rows of the batch.
+
+The conditionals are taken at ``beta / options.temperature``.
 """
 
 import numpy as np
 
-from ._sampling import potts_sweep_params, run_sweeps, start_chains
-from ._sampling_fast import ising_sweeps, potts_sweeps, random_codes, random_spins
-
-#: Recall options that estimate marginals at the fit temperature.
-FINITE_TEMPERATURE = ("gibbs", "mean-field")
+from .._potts_layout import field_columns
+from .._sampling import potts_sweep_params, run_sweeps, start_chains
+from .._sampling_fast import ising_sweeps, potts_sweeps, random_codes, random_spins
 
 # Mean-field: stop a row when no marginal moved by more than this in a step;
 # the damping (weight of the previous iterate) keeps parallel updates with
 # asymmetric or strong couplings from oscillating.
 MEAN_FIELD_TOL = 1e-4
 MEAN_FIELD_DAMPING = 0.5
-
-
-def free_sites(unknown, clamp):
-    """Where recall may change an entry.
-
-    ``clamp=True`` frees the unknown entries only, ``False`` every entry, and
-    ``"auto"`` the unknown entries of rows that have some and every entry of
-    complete rows: a row with unknown entries is completed, a complete row
-    is denoised.
-    """
-    if clamp == "auto":
-        return unknown | ~unknown.any(axis=1, keepdims=True)
-    if clamp:
-        return unknown.copy()
-    return np.ones(unknown.shape, dtype=bool)
 
 
 def _mean_field(M, free, fields, update, max_iter):
@@ -73,9 +60,13 @@ def _mean_field(M, free, fields, update, max_iter):
     return n_iter, converged
 
 
-def ising_marginals(S, free, J, b, beta, method, *, max_iter=100, burn_in=50, n_sweeps=200,
-                    seed=0, n_threads=1):
-    """``P(s_i = +1 | known entries)`` for every entry of every row.
+def _ising_arrays(S, J, b):
+    return (np.asarray(S, dtype=np.float64), np.ascontiguousarray(J, dtype=np.float64),
+            np.ascontiguousarray(b, dtype=np.float64))
+
+
+def ising_mean_field(S, free, J, b, beta, options):
+    """``P(s_i = +1 | held entries)`` by damped mean-field iteration.
 
     Parameters
     ----------
@@ -87,48 +78,61 @@ def ising_marginals(S, free, J, b, beta, method, *, max_iter=100, burn_in=50, n_
     J, b : ndarrays of shape (n_sites, n_sites) and (n_sites,)
         Couplings (zero diagonal) and fields.
     beta : float
-        Inverse temperature of the conditionals.
-    method : {"mean-field", "gibbs"}
+        Inverse temperature of the model's conditionals.
+    options : RecallOptions
+        ``max_iter`` steps at most, at ``beta / temperature``.
 
     Returns
     -------
     P : ndarray of shape (n_samples, n_sites), float64
         Marginals; a held entry gets 1 where it is +1 and 0 where it is -1.
     n_iter : ndarray of shape (n_samples,)
-        Mean-field steps, or sweeps of the chain.
+        Mean-field steps.
     converged : ndarray of shape (n_samples,)
-        Mean-field rows that reached ``MEAN_FIELD_TOL``; all True for Gibbs.
+        Rows that reached ``MEAN_FIELD_TOL``.
     """
-    S = np.asarray(S, dtype=np.float64)
-    J = np.ascontiguousarray(J, dtype=np.float64)
-    b = np.ascontiguousarray(b, dtype=np.float64)
-    if method == "mean-field":
-        M = S.copy()
-        JT = np.ascontiguousarray(J.T)
-        n_iter, converged = _mean_field(M, free, lambda m: m @ JT + b,
-                                        lambda h: np.tanh(beta * h), max_iter)
-        return (M + 1.0) / 2.0, n_iter, converged
-    state, free_u8, rng = _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seed, n_threads)
-    proba = _average_conditionals(ising_sweeps, state, free_u8, (J, b), beta, n_sweeps, rng,
-                                  S.shape[1] ** 2, n_threads)
+    S, J, b = _ising_arrays(S, J, b)
+    beta = beta / options.temperature
+    M = S.copy()
+    JT = np.ascontiguousarray(J.T)
+    n_iter, converged = _mean_field(M, free, lambda m: m @ JT + b,
+                                    lambda h: np.tanh(beta * h), options.max_iter)
+    return (M + 1.0) / 2.0, n_iter, converged
+
+
+def ising_gibbs(S, free, J, b, beta, options):
+    """``P(s_i = +1 | held entries)`` from clamped Gibbs chains.
+
+    As :func:`ising_mean_field`, with one chain per row (``burn_in`` then
+    ``n_sweeps`` sweeps, seeded by ``seed``, ``n_threads`` threads);
+    ``n_iter`` counts the sweeps and ``converged`` is all True.
+    """
+    S, J, b = _ising_arrays(S, J, b)
+    beta = beta / options.temperature
+    state, free_u8, rng = _burnt_in_ising_chains(S, free, J, b, beta, options.burn_in,
+                                                 options.seed, options.n_threads)
+    proba = _average_conditionals(ising_sweeps, state, free_u8, (J, b), beta, options.n_sweeps,
+                                  rng, S.shape[1] ** 2, options.n_threads)
     P = np.where(free, proba, (S > 0).astype(np.float64))
-    return P, *_gibbs_counts(S.shape[0], burn_in, n_sweeps)
+    return P, *_gibbs_counts(S.shape[0], options.burn_in, options.n_sweeps)
 
 
-def ising_samples(S, free, J, b, beta, n_draws, *, burn_in=50, seed=0, n_threads=1):
+def ising_samples(S, free, J, b, beta, n_draws, options):
     """``n_draws`` states per row from clamped Gibbs chains (multiple imputation).
 
-    Draw ``k`` of every row comes from its own chain seeded by ``seed + k``,
-    after ``burn_in`` sweeps. Returns an array of shape
-    ``(n_samples * n_draws, n_sites)`` in {-1, +1}; the draws of a row are
-    consecutive.
+    Draw ``k`` of every row comes from its own chain seeded by
+    ``options.seed + k``, after ``options.burn_in`` sweeps at ``beta /
+    options.temperature``. Returns an array of shape ``(n_samples * n_draws,
+    n_sites)`` in {-1, +1}; the draws of a row are consecutive.
     """
     S = np.repeat(np.asarray(S, dtype=np.float64), n_draws, axis=0)
     free = np.repeat(free, n_draws, axis=0)
-    seeds = np.uint64(seed) + np.tile(np.arange(n_draws, dtype=np.uint64), len(S) // n_draws)
+    seeds = np.uint64(options.seed) + np.tile(np.arange(n_draws, dtype=np.uint64),
+                                              len(S) // n_draws)
     J = np.ascontiguousarray(J, dtype=np.float64)
     b = np.ascontiguousarray(b, dtype=np.float64)
-    return _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seeds, n_threads)[0]
+    return _burnt_in_ising_chains(S, free, J, b, beta / options.temperature, options.burn_in,
+                                  seeds, options.n_threads)[0]
 
 
 def _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seed, n_threads):
@@ -142,9 +146,16 @@ def _burnt_in_ising_chains(S, free, J, b, beta, burn_in, seed, n_threads):
     return state, free_u8, rng
 
 
-def potts_marginals(codes, free, J, h, beta, method, *, max_iter=100, burn_in=50,
-                    n_sweeps=200, seed=0, n_threads=1):
-    """``P(x_i = a | known entries)`` for every entry of every row.
+def _potts_onehot(codes, q):
+    n_samples, N = codes.shape
+    onehot = np.zeros((n_samples, N, q))
+    known = codes >= 0
+    onehot[known, codes[known]] = 1.0
+    return onehot
+
+
+def potts_mean_field(codes, free, J, h, beta, options):
+    """``P(x_i = a | held entries)`` by damped mean-field iteration.
 
     Parameters
     ----------
@@ -156,51 +167,60 @@ def potts_marginals(codes, free, J, h, beta, method, *, max_iter=100, burn_in=50
     J, h : ndarrays of shape (n_sites, n_sites, q, q) and (n_sites, q)
         Couplings (zero blocks on the diagonal) and fields.
     beta : float
-        Inverse temperature of the conditionals.
-    method : {"mean-field", "gibbs"}
+        Inverse temperature of the model's conditionals.
+    options : RecallOptions
+        ``max_iter`` steps at most, at ``beta / temperature``.
 
     Returns
     -------
     P : ndarray of shape (n_samples, n_sites, q), float64
         Marginals; a held entry gets probability 1 on its state.
     n_iter, converged : ndarrays of shape (n_samples,)
-        As in :func:`ising_marginals`.
+        As in :func:`ising_mean_field`.
     """
     n_samples, N = codes.shape
     q = h.shape[1]
-    onehot = np.zeros((n_samples, N, q))
-    known = codes >= 0
-    onehot[known, codes[known]] = 1.0
-    if method == "mean-field":
-        M = np.where(free[..., None], 1.0 / q, onehot).reshape(n_samples, N * q)
-        # Jflat[i*q + a, j*q + c] = J[i, j, a, c]
-        JT = np.ascontiguousarray(
-            np.asarray(J, dtype=np.float64).transpose(1, 3, 0, 2).reshape(N * q, N * q))
-        hflat = np.asarray(h, dtype=np.float64).ravel()
+    beta = beta / options.temperature
+    onehot = _potts_onehot(codes, q)
+    M = np.where(free[..., None], 1.0 / q, onehot).reshape(n_samples, N * q)
+    JT = field_columns(J, dtype=np.float64)
+    hflat = np.asarray(h, dtype=np.float64).ravel()
 
-        def softmax(H):
-            Z = beta * H.reshape(H.shape[0], N, q)
-            Z -= Z.max(axis=2, keepdims=True)
-            np.exp(Z, out=Z)
-            Z /= Z.sum(axis=2, keepdims=True)
-            return Z.reshape(H.shape)
+    def softmax(H):
+        Z = beta * H.reshape(H.shape[0], N, q)
+        Z -= Z.max(axis=2, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=2, keepdims=True)
+        return Z.reshape(H.shape)
 
-        n_iter, converged = _mean_field(M, np.repeat(free, q, axis=1), lambda m: m @ JT + hflat,
-                                        softmax, max_iter)
-        return M.reshape(n_samples, N, q), n_iter, converged
+    n_iter, converged = _mean_field(M, np.repeat(free, q, axis=1), lambda m: m @ JT + hflat,
+                                    softmax, options.max_iter)
+    return M.reshape(n_samples, N, q), n_iter, converged
+
+
+def potts_gibbs(codes, free, J, h, beta, options):
+    """``P(x_i = a | held entries)`` from clamped Gibbs chains.
+
+    As :func:`potts_mean_field`, with one chain per row (see
+    :func:`ising_gibbs`). Every unknown entry must be free.
+    """
+    n_samples, N = codes.shape
+    q = h.shape[1]
+    beta = beta / options.temperature
+    onehot = _potts_onehot(codes, q)
     W, h64 = potts_sweep_params(J, h)
     state = np.ascontiguousarray(codes, dtype=np.int32).copy()
     free_u8 = np.ascontiguousarray(free, dtype=np.uint8)
     if np.any(state[~free] < 0):
         raise ValueError("Gibbs completion needs every unknown entry to be free.")
-    rng = start_chains(np.uint64(seed), n_samples)
+    rng = start_chains(np.uint64(options.seed), n_samples)
     random_codes(state, free_u8, rng, q)
-    run_sweeps(potts_sweeps, state, free_u8, (W, h64), float(beta), int(burn_in), rng,
-               np.empty((0, 0, 0)), N * N * q, n_threads)
-    proba = _average_conditionals(potts_sweeps, state, free_u8, (W, h64), beta, n_sweeps, rng,
-                                  N * N * q, n_threads)
+    run_sweeps(potts_sweeps, state, free_u8, (W, h64), float(beta), int(options.burn_in), rng,
+               np.empty((0, 0, 0)), N * N * q, options.n_threads)
+    proba = _average_conditionals(potts_sweeps, state, free_u8, (W, h64), beta,
+                                  options.n_sweeps, rng, N * N * q, options.n_threads)
     P = np.where(free_u8.astype(bool)[..., None], proba, onehot)
-    return P, *_gibbs_counts(n_samples, burn_in, n_sweeps)
+    return P, *_gibbs_counts(n_samples, options.burn_in, options.n_sweeps)
 
 
 def _average_conditionals(kernel, state, free_u8, params, beta, n_sweeps, rng, cost,
