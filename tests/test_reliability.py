@@ -201,6 +201,7 @@ def test_ctrl_c_during_a_long_storkey_fit_stops_promptly():
     assert_array_equal(est.coupling_, before)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_sequence_weighting_stops_within_a_second():
     import os
     import signal
