@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import string
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -14,18 +15,21 @@ from joblib import effective_n_jobs
 from sklearn.utils import Bunch, check_array
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
+from .._validation import check_memory
 from ._alignment_fast import count_similar
 from ._alignment_formats import (
     _AMBIGUOUS_CODE,
     FORMATS,
+    GZIP_ERRORS,
     AlignmentBuilder,
     Interleaved,
     _strip_bom,
-    fasta_records,
     focus_positions,
     guess_format,
-    open_lines,
+    open_pieces,
+    read_fasta_into,
     stockholm_records,
+    whole_lines,
 )
 
 #: Gap first, then the 20 amino acids in alphabetical order of their one-letter
@@ -41,6 +45,9 @@ _WW_FILE = Path("examples", "datafiles", "ww_sequences.fa")
 _GAP = "-"
 # rows per step of the in-place passes over the codes
 _ROW_BLOCK = 4096
+# warn when at least this share of the sequences is dropped, or of a column turned into gaps
+_DROPPED_SHARE_WARNING = 0.1
+_GAPPED_COLUMN_WARNING = 0.5
 
 
 def _check_alphabet(alphabet):
@@ -64,19 +71,64 @@ def _row_blocks(X):
 
 
 def _resolve_ambiguous(builder, alphabet, ambiguous):
-    """Recode (in place) or drop the sequences holding ambiguous residues."""
+    """Recode (in place) or drop the sequences holding ambiguous residues.
+
+    Returns the rows kept (None when none is dropped) and, per column, the
+    number of entries that held an ambiguous residue.
+    """
     X = builder.array()
+    per_column = np.zeros(X.shape[1], dtype=np.int64)
     if ambiguous == "gap":
         if _GAP not in alphabet:
             raise ValueError(
                 "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
                 f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
         for block in _row_blocks(X):
-            block[block == _AMBIGUOUS_CODE] = alphabet.index(_GAP)
-        return None
-    rows = [np.flatnonzero(~(block == _AMBIGUOUS_CODE).any(axis=1)) + r0
-            for r0, block in zip(range(0, X.shape[0], _ROW_BLOCK), _row_blocks(X))]
-    return np.concatenate(rows)
+            hit = block == _AMBIGUOUS_CODE
+            per_column += hit.sum(axis=0)
+            block[hit] = alphabet.index(_GAP)
+        return None, per_column
+    rows = []
+    for r0, block in zip(range(0, X.shape[0], _ROW_BLOCK), _row_blocks(X)):
+        hit = block == _AMBIGUOUS_CODE
+        per_column += hit.sum(axis=0)
+        rows.append(np.flatnonzero(~hit.any(axis=1)) + r0)
+    return np.concatenate(rows), per_column
+
+
+def _symbols_text(counts):
+    return ", ".join(f"{n} {c!r}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _alphabet_advice(counts, alphabet):
+    """What to pass instead, from the ambiguous symbols seen."""
+    if "U" in counts and set(alphabet) <= set(PROTEIN_ALPHABET) and len(alphabet) > 6:
+        return ("'U' is uracil in RNA: read an RNA alignment with alphabet='-ACGU'; for "
+                "proteins, pass an alphabet that lists the symbols you want to keep")
+    return "pass an alphabet that lists the symbols you want to keep as states"
+
+
+def _capital(text):
+    return text[:1].upper() + text[1:]
+
+
+def _report_losses(n_read, dropped, per_column, counts, alphabet, ambiguous):
+    """Warn when a large share of the sequences, or most of a column, is lost."""
+    messages = []
+    if dropped.size and dropped.size >= _DROPPED_SHARE_WARNING * n_read:
+        messages.append(
+            f"ambiguous='drop' dropped {dropped.size} of {n_read} sequences "
+            f"({100 * dropped.size / n_read:.0f} %); the file holds {_symbols_text(counts)}")
+    if ambiguous == "gap" and per_column.size and n_read:
+        share = per_column / n_read
+        worst = int(np.argmax(share))
+        if share[worst] >= _GAPPED_COLUMN_WARNING:
+            messages.append(
+                f"ambiguous='gap' turned {int(per_column.sum())} entries into gaps "
+                f"({_symbols_text(counts)}), {100 * share[worst]:.0f} % of column {worst}")
+    if messages:
+        warnings.warn(f"read_alignment: {'; '.join(messages)}. "
+                      f"{_capital(_alphabet_advice(counts, alphabet))}.", UserWarning, stacklevel=4)
 
 
 @validate_params(
@@ -171,7 +223,20 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
         ``names``, ``positions`` (the number of each column: plmc's focus
         numbering, or ``1..n_columns`` without focus), ``focus_index`` (row
         of the focus, or None), ``focus_name`` and ``focus_sequence`` (its
-        symbols in the kept columns, or None).
+        symbols in the kept columns, or None), and what was lost on the way:
+        ``n_read`` (sequences in the file), ``dropped`` (their indices, in
+        file order, of the sequences ``ambiguous="drop"`` left out),
+        ``n_gapped`` (entries of the kept columns that ``ambiguous="gap"``
+        turned into gaps) and ``ambiguous_counts`` (each ambiguous symbol
+        of the file's match columns and how often it occurs).
+
+    Warns
+    -----
+    UserWarning
+        When ``ambiguous="drop"`` drops at least 10 % of the sequences, or
+        ``ambiguous="gap"`` turns at least half of a column into gaps (for
+        example every ``U`` of an RNA file read with the protein alphabet);
+        the message gives the counts and the alphabet to pass instead.
 
     Examples
     --------
@@ -201,15 +266,16 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     def parse(interleaved):
         builder = AlignmentBuilder(alphabet, AMBIGUOUS_RESIDUES, focus,
                                    ambiguous_error=ambiguous == "error")
-        with open_lines(path_or_file) as raw_lines:
-            lines = _strip_bom(raw_lines)
-            first = next(lines, b"")
+        with open_pieces(path_or_file) as raw_pieces:
+            pieces = _strip_bom(raw_pieces)
+            first = next(pieces, b"")
             fmt = guess_format(path_or_file, first) if format == "auto" else format
-            lines = itertools.chain([first], lines)
-            records = (stockholm_records(lines, interleaved) if fmt == "stockholm"
-                       else fasta_records(lines))
-            one_block = fmt == "stockholm" and not interleaved
-            for name, seq in records:
+            pieces = itertools.chain([first], pieces)
+            if fmt != "stockholm":
+                read_fasta_into(pieces, builder)
+                return builder
+            one_block = not interleaved
+            for name, seq in stockholm_records(whole_lines(pieces), interleaved):
                 try:
                     builder.add(name, seq)
                 except ValueError:
@@ -225,13 +291,20 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     # second block means reading it again, pieces joined by name
     start = _rewind_point(path_or_file)
     try:
-        builder = parse(interleaved=start is None)
-    except Interleaved:
-        builder = None  # read again outside the handler, which holds the first try's frame
-    if builder is None:
-        if start is not True:
-            path_or_file.seek(start)
-        builder = parse(interleaved=True)
+        try:
+            builder = parse(interleaved=start is None)
+        except Interleaved:
+            builder = None  # read again outside the handler, which holds the first try's frame
+        if builder is None:
+            if start is not True:
+                path_or_file.seek(start)
+            builder = parse(interleaved=True)
+    except GZIP_ERRORS as exc:
+        name = getattr(path_or_file, "name", path_or_file)
+        raise ValueError(
+            f"{os.fspath(name) if isinstance(name, (str, os.PathLike)) else 'The input'} is "
+            f"a truncated or corrupt gzip file ({exc}); download or "
+            "compress it again.") from exc
     if not builder.names:
         raise ValueError(
             "The alignment holds no sequences (no '>' header found, or an empty "
@@ -239,7 +312,17 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     if builder.length == 0:
         raise ValueError("The alignment has no match columns (upper case letters or '-').")
 
-    rows = _resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous else None
+    n_read = len(builder.names)
+    rows, per_column = (_resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous
+                        else (None, np.zeros(builder.length, dtype=np.int64)))
+    dropped = (np.zeros(0, dtype=np.intp) if rows is None
+               else np.setdiff1d(np.arange(n_read), rows).astype(np.intp))
+    if rows is not None and rows.size == 0:
+        raise ValueError(
+            f"Every one of the {n_read} sequences holds an ambiguous residue "
+            f"({_symbols_text(builder.ambiguous_counts)}); ambiguous='drop' would drop them "
+            f"all. {_capital(_alphabet_advice(builder.ambiguous_counts, alphabet))}, or "
+            "use ambiguous='gap'.")
     cols, positions = None, np.arange(1, builder.length + 1)
     if focus is not None:
         if builder.focus_index is None:
@@ -256,21 +339,27 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
             raise ValueError(f"The focus sequence {builder.focus_name!r} has no residues.")
     if rows is not None or cols is not None:
         builder.keep(rows, cols)
-    if not builder.names:
-        raise ValueError("Every sequence holds an ambiguous residue; ambiguous='drop' "
-                         "dropped them all. Use ambiguous='gap'.")
+    if cols is not None:
+        per_column = per_column[cols]
+    _report_losses(n_read, dropped, per_column, builder.ambiguous_counts, alphabet, ambiguous)
 
     X = builder.array().view(np.int8)
     names = builder.names
     out_alphabet = alphabet
     if gaps == "missing":
+        check_memory(9.0 * X.size, "gaps='missing' copy of the alignment",
+                     f"{X.shape[0]} x {X.shape[1]} float64 codes",
+                     advice="Read fewer sequences, or use gaps='state'")
         X, out_alphabet = _gaps_to_missing(X, alphabet)
     if as_bunch:
         fi = builder.focus_index
         return Bunch(
             data=X, alphabet=out_alphabet, names=names, positions=positions,
             focus_index=fi, focus_name=builder.focus_name if fi is not None else None,
-            focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet))
+            focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet),
+            n_read=n_read, dropped=dropped,
+            n_gapped=int(per_column.sum()) if ambiguous == "gap" else 0,
+            ambiguous_counts=dict(builder.ambiguous_counts))
     if return_names:
         return X, out_alphabet, names
     return X, out_alphabet
