@@ -174,10 +174,23 @@ def _read_alignment(args, log):
     with warnings.catch_warnings(record=True) as caught:
         # the reader's warnings speak Python; the losses are reported below in the CLI's terms
         warnings.simplefilter("always")
-        ali = read_alignment(args.alignment, alphabet=args.alphabet, focus=args.focus,
-                             numbering=args.numbering,
-                             gaps="missing" if args.gapignore else "state", ambiguous="drop",
-                             as_bunch=True)
+        try:
+            ali = read_alignment(args.alignment, alphabet=args.alphabet, focus=args.focus,
+                                 numbering=args.numbering,
+                                 gaps="missing" if args.gapignore else "state",
+                                 ambiguous="drop", as_bunch=True)
+        except ValueError as exc:
+            message = str(exc)
+            if "would drop them all" not in message:
+                raise
+            # "Every one of the N sequences holds an ambiguous residue (counts); ..."
+            n = message.split()[4]
+            counts = message[message.index("(") + 1:message.index(")")]
+            hint = " (RNA: -a -ACGU)" if "'U'" in counts else ""
+            raise ValueError(
+                f"all {n} sequences hold symbols outside the alphabet {args.alphabet!r} "
+                f"({counts}) and were skipped; pass -a with an alphabet that lists them"
+                f"{hint}.") from None
     for w in caught:
         if not (issubclass(w.category, UserWarning) and "read_alignment:" in str(w.message)):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -282,9 +295,23 @@ def run(args, log=print):
     return model
 
 
+def _alphabet_values(argv):
+    """``-a -ACGU`` as plmc takes it: argparse would read ``-ACGU`` as an option."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, k = [], 0
+    while k < len(argv):
+        if argv[k] in ("-a", "--alphabet") and k + 1 < len(argv):
+            out.append(f"--alphabet={argv[k + 1]}")
+            k += 2
+        else:
+            out.append(argv[k])
+            k += 1
+    return out
+
+
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_alphabet_values(argv))
     log = (lambda *a, **k: None) if args.quiet else (
         lambda msg: print(msg, file=sys.stderr, flush=True))
     try:

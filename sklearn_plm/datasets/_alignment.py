@@ -77,7 +77,7 @@ def _resolve_ambiguous(builder, alphabet, ambiguous):
     number of entries that held an ambiguous residue.
     """
     X = builder.array()
-    per_column = np.zeros(X.shape[1], dtype=np.int64)
+    per_column = np.zeros(X.shape[1], dtype=np.int32)
     if ambiguous == "gap":
         if _GAP not in alphabet:
             raise ValueError(
@@ -313,8 +313,9 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
         raise ValueError("The alignment has no match columns (upper case letters or '-').")
 
     n_read = len(builder.names)
+    # per-column arrays only when needed: with few long sequences they outweigh the codes
     rows, per_column = (_resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous
-                        else (None, np.zeros(builder.length, dtype=np.int64)))
+                        else (None, None))
     dropped = (np.zeros(0, dtype=np.intp) if rows is None
                else np.setdiff1d(np.arange(n_read), rows).astype(np.intp))
     if rows is not None and rows.size == 0:
@@ -323,7 +324,7 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
             f"({_symbols_text(builder.ambiguous_counts)}); ambiguous='drop' would drop them "
             f"all. {_capital(_alphabet_advice(builder.ambiguous_counts, alphabet))}, or "
             "use ambiguous='gap'.")
-    cols, positions = None, np.arange(1, builder.length + 1)
+    cols, positions = None, None
     if focus is not None:
         if builder.focus_index is None:
             raise ValueError(
@@ -339,9 +340,11 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
             raise ValueError(f"The focus sequence {builder.focus_name!r} has no residues.")
     if rows is not None or cols is not None:
         builder.keep(rows, cols)
-    if cols is not None:
+    if cols is not None and per_column is not None:
         per_column = per_column[cols]
-    _report_losses(n_read, dropped, per_column, builder.ambiguous_counts, alphabet, ambiguous)
+    if per_column is not None:
+        _report_losses(n_read, dropped, per_column, builder.ambiguous_counts, alphabet,
+                       ambiguous)
 
     X = builder.array().view(np.int8)
     names = builder.names
@@ -354,11 +357,13 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     if as_bunch:
         fi = builder.focus_index
         return Bunch(
-            data=X, alphabet=out_alphabet, names=names, positions=positions,
+            data=X, alphabet=out_alphabet, names=names,
+            positions=np.arange(1, X.shape[1] + 1) if positions is None else positions,
             focus_index=fi, focus_name=builder.focus_name if fi is not None else None,
             focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet),
             n_read=n_read, dropped=dropped,
-            n_gapped=int(per_column.sum()) if ambiguous == "gap" else 0,
+            n_gapped=int(per_column.sum()) if ambiguous == "gap" and per_column is not None
+            else 0,
             ambiguous_counts=dict(builder.ambiguous_counts))
     if return_names:
         return X, out_alphabet, names

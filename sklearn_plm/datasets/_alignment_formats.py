@@ -43,12 +43,12 @@ _STOCKHOLM_SUFFIXES = {".sto", ".stk", ".sth", ".stockholm"}
 
 
 @contextmanager
-def open_lines(path_or_file):
-    """Iterate the lines of a path or file object as bytes; gzip is detected by content."""
+def _open_stream(path_or_file):
+    """A readable stream of the content: a text file as given, else bytes, gunzipped if needed."""
     if hasattr(path_or_file, "read"):
         f = path_or_file
         if isinstance(f, io.TextIOBase):
-            yield (line.encode("utf-8", errors="replace") for line in f)
+            yield f
             return
         head = f.peek(2)[:2] if hasattr(f, "peek") else b""
         if not head and f.seekable():
@@ -59,8 +59,7 @@ def open_lines(path_or_file):
             with gzip.GzipFile(fileobj=f, mode="rb") as g:
                 yield g
         else:
-            yield (line if isinstance(line, bytes) else line.encode("utf-8", errors="replace")
-                   for line in f)
+            yield f
         return
     with open(path_or_file, "rb") as f:
         if f.peek(2)[:2] == _GZIP_MAGIC:
@@ -70,13 +69,24 @@ def open_lines(path_or_file):
             yield f
 
 
+def _as_bytes(line):
+    return line if isinstance(line, bytes) else line.encode("utf-8", errors="replace")
+
+
+@contextmanager
+def open_lines(path_or_file):
+    """Iterate the lines of a path or file object as bytes; gzip is detected by content."""
+    with _open_stream(path_or_file) as f:
+        yield (_as_bytes(line) for line in f)
+
+
 def _bounded_pieces(f):
     """Lines of a file as bytes, a line longer than ``_PIECE`` in several pieces."""
     while True:
         piece = f.readline(_PIECE)
         if not piece:
             return
-        yield piece if isinstance(piece, bytes) else piece.encode("utf-8", errors="replace")
+        yield _as_bytes(piece)
 
 
 @contextmanager
@@ -85,12 +95,8 @@ def open_pieces(path_or_file):
 
     A piece that does not end with a newline continues on the next piece.
     """
-    if hasattr(path_or_file, "read") and isinstance(path_or_file, io.TextIOBase):
-        yield _bounded_pieces(path_or_file)
-        return
-    with open_lines(path_or_file) as f:
-        # open_lines yields the binary file (or gzip stream) itself, or a generator
-        yield _bounded_pieces(f) if hasattr(f, "readline") else f
+    with _open_stream(path_or_file) as f:
+        yield _bounded_pieces(f)
 
 
 def whole_lines(pieces):
