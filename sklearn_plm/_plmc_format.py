@@ -108,6 +108,14 @@ def read_plmc_params(path, *, return_info=False):
         ``n_skipped``, ``fi`` (site marginals, ``(N, q)``) and ``fij`` (pair
         marginals, ``(N, N, q, q)``, zero on the diagonal blocks).
 
+    Raises
+    ------
+    ValueError
+        When the file's size differs from the size its header implies
+        (checked before anything else is read), when the model would not
+        fit in memory, or when the file holds NaN or infinite values, or
+        negative penalties or numbers of neighbours.
+
     Examples
     --------
     >>> import numpy as np

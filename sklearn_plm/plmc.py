@@ -7,13 +7,17 @@ with this library, with plmc's option names::
         -c couplings.txt -o model.params alignment.a2m
 
 It fits the symmetric Potts model plmc fits, with plmc's objective
-(``penalty_scale="sum"``): the couplings file and the parameter file have
-plmc's formats, so tools that read plmc's output read these.
+(``penalty_scale="sum"``), in float32 as plmc's recommended build does
+(``--float64`` for double precision): the couplings, parameter and weights
+files have plmc's formats, so tools that read plmc's output read these, and
+plmc reads the weights. Output paths are checked before any work, and every
+file is written whole or not at all.
 """
 
 import argparse
 import contextlib
 import math
+import os
 import sys
 import time
 import warnings
@@ -165,9 +169,10 @@ def _check_outputs(args):
         check_output_path(path, what=opt)
     seen = {}
     for opt, path in paths:
-        if path in seen:
-            raise ValueError(f"{seen[path]} and {opt} name the same file {path!r}.")
-        seen[path] = opt
+        real = os.path.realpath(path)
+        if real in seen:
+            raise ValueError(f"{seen[real]} and {opt} name the same file {path!r}.")
+        seen[real] = opt
 
 
 def _read_alignment(args, log):
