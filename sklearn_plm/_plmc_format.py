@@ -336,7 +336,7 @@ def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
         ``1 / (w * s)`` as the number of neighbours of a sequence of weight
         ``w``; this does the same, so the file equals plmc's.
 
-    The file is written atomically (see :func:`~sklearn_plm._fileio.atomic_write`).
+    The file is written atomically: a temporary file in the same folder, then a rename.
     """
     from .datasets import PROTEIN_ALPHABET
 
