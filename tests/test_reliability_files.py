@@ -12,7 +12,6 @@ import errno
 import gzip
 import io
 import os
-import shutil
 import subprocess
 import tracemalloc
 import warnings
@@ -102,7 +101,7 @@ def _tampered(tmp_path, offset, value, dtype="<f4"):
     return path
 
 
-def _offsets(info):
+def _offsets():
     """Byte offsets of the blocks of focus.params (7 sites, 21 states, 400 sequences)."""
     N, q, n = 7, 21, 400
     o = {"theta": 20, "lh": 24, "le": 28, "lg": 32, "neff": 36}
@@ -117,7 +116,7 @@ def _offsets(info):
 @pytest.mark.parametrize("field", ["lh", "le", "lg"])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -1.0])
 def test_params_reader_refuses_bad_penalties(tmp_path, field, value):
-    path = _tampered(tmp_path, _offsets(None)[field], value)
+    path = _tampered(tmp_path, _offsets()[field], value)
     with pytest.raises(ValueError, match="penalties"):
         read_plmc_params(path)
 
@@ -126,7 +125,7 @@ def test_params_reader_refuses_bad_penalties(tmp_path, field, value):
                                       ("neighbors", 2), ("neff", 0), ("theta", 0)])
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_params_reader_refuses_non_finite_values(tmp_path, field, k, value):
-    path = _tampered(tmp_path, _offsets(None)[field] + 4 * k, value)
+    path = _tampered(tmp_path, _offsets()[field] + 4 * k, value)
     with pytest.raises(ValueError, match="finite"):
         read_plmc_params(path)
 
