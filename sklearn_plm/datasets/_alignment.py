@@ -43,8 +43,8 @@ AMBIGUOUS_RESIDUES = "BJOUXZ"
 _WW_PACKAGE = "logomaker"
 _WW_FILE = Path("examples", "datafiles", "ww_sequences.fa")
 _GAP = "-"
-# rows per step of the in-place passes over the codes
-_ROW_BLOCK = 4096
+# entries per step of the in-place passes over the codes (bounds their temporaries)
+_BLOCK_ENTRIES = 1 << 22
 # warn when at least this share of the sequences is dropped, or of a column turned into gaps
 _DROPPED_SHARE_WARNING = 0.1
 _GAPPED_COLUMN_WARNING = 0.5
@@ -65,35 +65,42 @@ def _check_alphabet(alphabet):
         raise ValueError(f"alphabet has {len(alphabet)} symbols; at most 127 are supported.")
 
 
-def _row_blocks(X):
-    for r0 in range(0, X.shape[0], _ROW_BLOCK):
-        yield X[r0:r0 + _ROW_BLOCK]
+def _blocks(X):
+    """``(rows, cols, view)`` tiles of X of at most about ``_BLOCK_ENTRIES`` entries."""
+    n, L = X.shape
+    n_rows = max(1, _BLOCK_ENTRIES // max(L, 1))
+    n_cols = min(max(L, 1), _BLOCK_ENTRIES)
+    for r0 in range(0, n, n_rows):
+        for c0 in range(0, L, n_cols):
+            rows, cols = slice(r0, r0 + n_rows), slice(c0, c0 + n_cols)
+            yield rows, cols, X[rows, cols]
 
 
 def _resolve_ambiguous(builder, alphabet, ambiguous):
     """Recode (in place) or drop the sequences holding ambiguous residues.
 
-    Returns the rows kept (None when none is dropped) and, per column, the
-    number of entries that held an ambiguous residue.
+    Returns the rows kept (None for ``"gap"``, which keeps them all) and, per
+    column, the number of entries that held an ambiguous residue. Works in
+    tiles, so its temporaries stay small however long the sequences.
     """
     X = builder.array()
-    per_column = np.zeros(X.shape[1], dtype=np.int32)
-    if ambiguous == "gap":
-        if _GAP not in alphabet:
-            raise ValueError(
-                "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
-                f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
-        for block in _row_blocks(X):
-            hit = block == _AMBIGUOUS_CODE
-            per_column += hit.sum(axis=0)
-            block[hit] = alphabet.index(_GAP)
-        return None, per_column
-    rows = []
-    for r0, block in zip(range(0, X.shape[0], _ROW_BLOCK), _row_blocks(X)):
+    # the smallest counts that hold n: with few long sequences they would outweigh the codes
+    per_column = np.zeros(X.shape[1], dtype=np.min_scalar_type(X.shape[0]))
+    if ambiguous == "gap" and _GAP not in alphabet:
+        raise ValueError(
+            "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
+            f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
+    row_hit = np.zeros(X.shape[0], dtype=bool)
+    for rows, cols, block in _blocks(X):
         hit = block == _AMBIGUOUS_CODE
-        per_column += hit.sum(axis=0)
-        rows.append(np.flatnonzero(~hit.any(axis=1)) + r0)
-    return np.concatenate(rows), per_column
+        per_column[cols] += hit.sum(axis=0, dtype=per_column.dtype)
+        if ambiguous == "gap":
+            block[hit] = alphabet.index(_GAP)
+        else:
+            row_hit[rows] |= hit.any(axis=1)
+    if ambiguous == "gap":
+        return None, per_column
+    return np.flatnonzero(~row_hit), per_column
 
 
 def _symbols_text(counts):
@@ -120,12 +127,12 @@ def _report_losses(n_read, dropped, per_column, counts, alphabet, ambiguous):
             f"ambiguous='drop' dropped {dropped.size} of {n_read} sequences "
             f"({100 * dropped.size / n_read:.0f} %); the file holds {_symbols_text(counts)}")
     if ambiguous == "gap" and per_column.size and n_read:
-        share = per_column / n_read
-        worst = int(np.argmax(share))
-        if share[worst] >= _GAPPED_COLUMN_WARNING:
+        worst = int(np.argmax(per_column))
+        share = int(per_column[worst]) / n_read
+        if share >= _GAPPED_COLUMN_WARNING:
             messages.append(
-                f"ambiguous='gap' turned {int(per_column.sum())} entries into gaps "
-                f"({_symbols_text(counts)}), {100 * share[worst]:.0f} % of column {worst}")
+                f"ambiguous='gap' turned {int(per_column.sum(dtype=np.int64))} entries into "
+                f"gaps ({_symbols_text(counts)}), {100 * share:.0f} % of column {worst}")
     if messages:
         warnings.warn(f"read_alignment: {'; '.join(messages)}. "
                       f"{_capital(_alphabet_advice(counts, alphabet))}.", UserWarning, stacklevel=4)
@@ -362,8 +369,8 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
             focus_index=fi, focus_name=builder.focus_name if fi is not None else None,
             focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet),
             n_read=n_read, dropped=dropped,
-            n_gapped=int(per_column.sum()) if ambiguous == "gap" and per_column is not None
-            else 0,
+            n_gapped=(int(per_column.sum(dtype=np.int64))
+                      if ambiguous == "gap" and per_column is not None else 0),
             ambiguous_counts=dict(builder.ambiguous_counts))
     if return_names:
         return X, out_alphabet, names

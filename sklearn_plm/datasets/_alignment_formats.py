@@ -13,11 +13,13 @@ A3M and Stockholm.
 
 import gzip
 import io
+import itertools
 import os
 import re
 import string
 import zlib
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +31,12 @@ _BOM = b"\xef\xbb\xbf"
 _WHITESPACE = string.whitespace.encode()
 _AMBIGUOUS_CODE = 254
 _UNKNOWN_CODE = 255
-# rows copied per step when columns or rows are removed in place
-_COMPACT_ROWS = 4096
+# entries copied per step when columns or rows are removed in place
+_COMPACT_ENTRIES = 1 << 22
 # longest piece of a line read at once (longer sequence lines are encoded piece by piece)
 _PIECE = 1 << 24
+# first bytes of the lines that are not sequence data: header, comment, white space
+_LINE_MARKS = frozenset(b">#" + string.whitespace.encode())
 # longest header line accepted
 _MAX_HEADER = 1 << 24
 # errors of a truncated or corrupt gzip stream
@@ -80,15 +84,6 @@ def open_lines(path_or_file):
         yield (_as_bytes(line) for line in f)
 
 
-def _bounded_pieces(f):
-    """Lines of a file as bytes, a line longer than ``_PIECE`` in several pieces."""
-    while True:
-        piece = f.readline(_PIECE)
-        if not piece:
-            return
-        yield _as_bytes(piece)
-
-
 @contextmanager
 def open_pieces(path_or_file):
     """Like :func:`open_lines`, with lines longer than ``_PIECE`` bytes split into pieces.
@@ -96,7 +91,12 @@ def open_pieces(path_or_file):
     A piece that does not end with a newline continues on the next piece.
     """
     with _open_stream(path_or_file) as f:
-        yield _bounded_pieces(f)
+        first = f.readline(_PIECE)
+        rest = iter(partial(f.readline, _PIECE), first[:0])  # C-level loop over readline
+        if isinstance(first, bytes):
+            yield itertools.chain([first], rest)
+        else:
+            yield (_as_bytes(piece) for piece in itertools.chain([first], rest))
 
 
 def whole_lines(pieces):
@@ -146,6 +146,7 @@ def read_fasta_into(pieces, builder):
     """
     at_line_start, lineno = True, 0
     in_record, header, comment = False, None, False
+    extend = builder.extend
     for piece in pieces:
         starts, at_line_start = at_line_start, piece.endswith(b"\n")
         if starts:
@@ -163,26 +164,27 @@ def read_fasta_into(pieces, builder):
                 header = None
             continue
         if starts:
-            text = piece.lstrip()
-            if not text.strip() and at_line_start:
-                continue
-            if text.startswith(b"#"):
-                comment = True
-                continue
-            if text.startswith(b">"):
-                if in_record:
-                    builder.end()
-                in_record = True
-                if at_line_start:
-                    builder.start(text[1:].strip())
-                else:
-                    header = [text]
-                continue
+            if piece[0] in _LINE_MARKS:  # most lines are sequence data: one test for them
+                text = piece.lstrip()
+                if not text:
+                    continue
+                if text.startswith(b"#"):
+                    comment = True
+                    continue
+                if text.startswith(b">"):
+                    if in_record:
+                        builder.end()
+                    in_record = True
+                    if at_line_start:
+                        builder.start(text[1:].strip())
+                    else:
+                        header = [text]
+                    continue
             if not in_record:
                 raise ValueError(
                     f"Line {lineno} holds sequence data before the first '>' header; "
                     "expected aligned FASTA, A2M or A3M (or pass format='stockholm').")
-        builder.extend(piece)
+        extend(piece)
     if header is not None:
         builder.start(b"".join(header)[1:].strip())
     if in_record:
@@ -373,13 +375,16 @@ class AlignmentBuilder:
         """
         n, L = len(self.names), self.length
         rows = np.arange(n) if rows is None else np.asarray(rows)
-        cols = np.arange(L) if cols is None else np.asarray(cols)
-        L2 = cols.size
+        L2 = L if cols is None else len(cols)
         flat = np.frombuffer(self.codes, dtype=np.uint8)
         src = flat.reshape(n, L)
         block = None
-        for k0 in range(0, rows.size, _COMPACT_ROWS):
-            block = src[rows[k0:k0 + _COMPACT_ROWS]][:, cols]
+        # blocks of whole rows of about _COMPACT_ENTRIES entries (one row when rows are long)
+        step = max(1, _COMPACT_ENTRIES // max(L, 1))
+        for k0 in range(0, rows.size, step):
+            block = src[rows[k0:k0 + step]]
+            if cols is not None:
+                block = block[:, cols]
             flat[k0 * L2:k0 * L2 + block.size] = block.ravel()
         del flat, src, block
         del self.codes[rows.size * L2:]
