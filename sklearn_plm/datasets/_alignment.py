@@ -164,8 +164,10 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     A3M, Stockholm and Pfam's aligned FASTA) are dropped, so every sequence
     must have the same number of match columns. Lines starting with ``#``
     and blank lines are skipped. The file is parsed in one streaming pass:
-    the peak memory is about the size of the returned codes plus one
-    sequence.
+    the peak memory is about the size of the returned codes plus one line
+    (lines longer than 16 MiB are read in pieces of 16 MiB), plus 8 bytes
+    per column for the ``positions`` of ``as_bunch=True``. Content that
+    would exceed 80 % of the machine's memory is refused.
 
     Parameters
     ----------
