@@ -7,8 +7,10 @@ from ._plmc_format import (
     plmc_objective,
     read_plmc_couplings,
     read_plmc_params,
+    read_plmc_weights,
     write_plmc_couplings,
     write_plmc_params,
+    write_plmc_weights,
 )
 from ._mutation import mutation_effects
 from ._potts import PottsPseudoLikelihoodMemory
@@ -28,6 +30,8 @@ __all__ = [
     "plmc_objective",
     "read_plmc_couplings",
     "read_plmc_params",
+    "read_plmc_weights",
     "write_plmc_couplings",
     "write_plmc_params",
+    "write_plmc_weights",
 ]

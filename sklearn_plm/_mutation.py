@@ -7,6 +7,16 @@ import numpy as np
 _MUTATION = re.compile(r"^([^\d\s]?)(-?\d+)([^\d\s])$")
 _SEPARATORS = re.compile(r"[:,;]")
 _WILD_TYPE_NAMES = {"", "wt", "_wt"}
+_NUMBERING_ADVICE = (
+    "If the mutants use the protein's residue numbering (e.g. UniProt's), read the "
+    "alignment with read_alignment(..., focus=ID, numbering='residue', as_bunch=True) "
+    "(command line: --numbering residue) and pass its positions; plmc's numbering counts "
+    "the gaps of the focus row.")
+
+
+def _numbering_name(positions_given):
+    return ("the numbering of `positions`" if positions_given
+            else "site numbers 1..n_sites (no `positions` given)")
 
 
 def _default_alphabet(n_states):
@@ -43,7 +53,7 @@ def _wild_type_codes(wild_type, n_sites, n_states, alphabet):
     return codes
 
 
-def parse_mutants(mutants, wild_type, positions, alphabet):
+def parse_mutants(mutants, wild_type, positions, alphabet, positions_given=True):
     """Mutant strings -> padded ``(sites, states)`` arrays (-1 pads shorter mutants).
 
     ``"A12G"`` is the residue ``A`` at position 12 (in ``positions``
@@ -69,12 +79,14 @@ def parse_mutants(mutants, wild_type, positions, alphabet):
                 if pos not in site_of:
                     raise ValueError(
                         f"Position {pos} of {text!r} is not a site of the model (positions "
-                        f"{int(positions[0])}..{int(positions[-1])}).")
+                        f"{int(positions[0])}..{int(positions[-1])} in "
+                        f"{_numbering_name(positions_given)}). {_NUMBERING_ADVICE}")
                 site = site_of[pos]
                 if wt and wt != alphabet[wild_type[site]]:
                     raise ValueError(
                         f"{text!r} says position {pos} is {wt!r}, but the wild type has "
-                        f"{alphabet[wild_type[site]]!r} there.")
+                        f"{alphabet[wild_type[site]]!r} there in "
+                        f"{_numbering_name(positions_given)}. {_NUMBERING_ADVICE}")
                 if new not in alphabet:
                     raise ValueError(f"{new!r} in {text!r} is not in the alphabet {alphabet!r}.")
                 if any(s == site for s, _ in entries):
@@ -90,6 +102,20 @@ def parse_mutants(mutants, wild_type, positions, alphabet):
     return sites, states
 
 
+def _integer_codes(values, what):
+    """Integer-valued array -> intp, refusing fractions, NaN, inf and non-numbers."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.intp)
+    if values.dtype.kind != "f":
+        raise ValueError(f"{what} must be integers; got dtype {values.dtype}.")
+    bad = ~np.isfinite(values)
+    bad[~bad] = values[~bad] != np.rint(values[~bad])
+    if bad.any():
+        raise ValueError(f"{what} must be whole numbers; got {values.ravel()[bad.ravel()][0]}.")
+    return values.astype(np.intp)
+
+
 def _check_index_mutants(sites, states, n_sites, n_states):
     sites, states = np.asarray(sites), np.asarray(states)
     if sites.ndim == 1:
@@ -98,7 +124,11 @@ def _check_index_mutants(sites, states, n_sites, n_states):
         raise ValueError("Index mutants are (sites, states): two int arrays of the same "
                          f"shape (n_mutants,) or (n_mutants, k); got {sites.shape} and "
                          f"{states.shape}.")
-    sites, states = sites.astype(np.intp), states.astype(np.intp)
+    sites = _integer_codes(sites, "Mutant sites")
+    states = _integer_codes(states, "Mutant states")
+    if np.any(sites < -1) or np.any(states < -1):
+        raise ValueError("Mutant sites and states are 0-based indices, with -1 only as "
+                         "padding; got a value below -1.")
     pad = sites < 0
     if np.any(pad != (states < 0)):
         raise ValueError("Padding (-1) must be at the same places in sites and states.")
@@ -161,10 +191,13 @@ def mutation_effects(coupling, fields, wild_type, mutants, *, positions=None, al
     if isinstance(mutants, tuple) and len(mutants) == 2 and not isinstance(mutants[0], str):
         sites, states = _check_index_mutants(*mutants, N, q)
     else:
-        positions = np.arange(1, N + 1) if positions is None else np.asarray(positions)
+        positions_given = positions is not None
+        positions = (np.arange(1, N + 1) if positions is None
+                     else _integer_codes(positions, "positions"))
         if positions.shape != (N,):
             raise ValueError(f"positions must hold {N} numbers; got shape {positions.shape}.")
-        sites, states = parse_mutants(list(mutants), wt, positions, alphabet)
+        sites, states = parse_mutants(list(mutants), wt, positions, alphabet,
+                                      positions_given=positions_given)
 
     # symmetrized couplings Js[i, j, a, b] = (J[i, j, a, b] + J[j, i, b, a]) / 2, gathered
     # where needed rather than built (it would double the model's memory)

@@ -15,6 +15,7 @@ import os
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._fileio import atomic_write
 from ._potts import PottsPseudoLikelihoodMemory
 from ._potts_objective import PottsPseudoLikelihood, params_to_coef
 
@@ -22,6 +23,9 @@ _I32 = np.dtype("<i4")
 _F32 = np.dtype("<f4")
 _HEADER_INTS = 5  # nSites, nCodes, nSeqs, nSkippedSeqs, maxIter
 _HEADER_FLOATS = 5  # theta, lh, le, lg, nEff
+_HEADER_BYTES = 4 * (_HEADER_INTS + _HEADER_FLOATS)
+# plmc's --save-weights format (weights.c): full precision of its float64 build
+_WEIGHT_FORMAT = "%0.16e"
 
 
 class _Reader:
@@ -46,11 +50,34 @@ def _pair_blocks(n_sites):
     return np.triu_indices(n_sites, k=1)
 
 
-def _check_dims(n_sites, n_codes, n_seqs, n_skipped, path):
-    if n_sites < 1 or not 1 <= n_codes <= 127 or n_seqs < 0 or n_skipped < 0:
+def _check_dims(n_sites, n_codes, n_seqs, n_skipped, max_iter, path):
+    if (n_sites < 1 or not 1 <= n_codes <= 127 or n_seqs < 0 or n_skipped < 0
+            or max_iter < 0):
         raise ValueError(
             f"{path!s} is not a plmc parameter file (header: nSites={n_sites}, "
-            f"nCodes={n_codes}, nSeqs={n_seqs}, nSkippedSeqs={n_skipped}).")
+            f"nCodes={n_codes}, nSeqs={n_seqs}, nSkippedSeqs={n_skipped}, "
+            f"maxIter={max_iter}).")
+
+
+def _params_file_size(n_sites, q, n_seqs, n_skipped):
+    """Bytes of a plmc parameter file with this header (``OutputParametersFull``)."""
+    n_pairs = n_sites * (n_sites - 1) // 2
+    return (_HEADER_BYTES + q + 4 * (n_seqs + n_skipped) + n_sites + 4 * n_sites
+            + 2 * 4 * n_sites * q + 2 * 4 * n_pairs * q * q)
+
+
+def _check_finite(values, what, path, non_negative=False):
+    values = np.asarray(values)
+    bad = ~np.isfinite(values)
+    if non_negative:
+        bad |= values < 0
+    if bad.any():
+        k = int(np.flatnonzero(bad.ravel())[0])
+        raise ValueError(
+            f"{path!s} holds {values.ravel()[k]} in its {what} ({int(bad.sum())} such "
+            f"values); a plmc parameter file holds finite"
+            f"{' non-negative' if non_negative else ''} numbers there. The file is "
+            "corrupt or was not written by plmc.")
 
 
 def read_plmc_params(path, *, return_info=False):
@@ -81,6 +108,14 @@ def read_plmc_params(path, *, return_info=False):
         ``n_skipped``, ``fi`` (site marginals, ``(N, q)``) and ``fij`` (pair
         marginals, ``(N, N, q, q)``, zero on the diagonal blocks).
 
+    Raises
+    ------
+    ValueError
+        When the file's size differs from the size its header implies
+        (checked before anything else is read), when the model would not
+        fit in memory, or when the file holds NaN or infinite values, or
+        negative penalties or numbers of neighbours.
+
     Examples
     --------
     >>> import numpy as np
@@ -97,14 +132,34 @@ def read_plmc_params(path, *, return_info=False):
     >>> bool(np.allclose(back.coupling_, model.coupling_, atol=1e-6))
     True
     """
+    from ._validation import check_memory
+
     with open(path, "rb") as f:
-        data = f.read()
+        size = os.fstat(f.fileno()).st_size
+        header = f.read(_HEADER_BYTES)
+        r = _Reader(header, path)
+        n_sites, q, n_seqs, n_skipped, max_iter = (int(v) for v in r.take(_I32, _HEADER_INTS))
+        _check_dims(n_sites, q, n_seqs, n_skipped, max_iter, path)
+        # the size the header implies is checked before anything else is read
+        expected = _params_file_size(n_sites, q, n_seqs, n_skipped)
+        if size != expected:
+            raise ValueError(
+                f"{path!s} has {size} bytes, but its header (nSites={n_sites}, "
+                f"nCodes={q}, nSeqs={n_seqs}, nSkippedSeqs={n_skipped}) implies "
+                f"{expected}: it is truncated, padded or not a plmc parameter file.")
+        # the file as float32 blocks, then the (N, N, q, q) float64 couplings and marginals
+        check_memory(size + 2 * 8 * (n_sites * q) ** 2, "plmc parameter file",
+                     f"{n_sites} sites x {q} states", advice="Use a machine with more memory")
+        data = header + f.read()
     r = _Reader(data, path)
-    n_sites, q, n_seqs, n_skipped, max_iter = (int(v) for v in r.take(_I32, _HEADER_INTS))
-    _check_dims(n_sites, q, n_seqs, n_skipped, path)
-    theta, lh, le, lg, n_eff = (float(v) for v in r.take(_F32, _HEADER_FLOATS))
+    r.take(np.uint8, _HEADER_BYTES)
+    theta, lh, le, lg, n_eff = (float(v) for v in np.frombuffer(
+        data, dtype=_F32, count=_HEADER_FLOATS, offset=4 * _HEADER_INTS))
+    _check_finite([theta, n_eff], "header (theta, nEff)", path)
+    _check_finite([lh, le, lg], "header penalties (lh, le, lg)", path, non_negative=True)
     alphabet = r.take(np.uint8, q).tobytes().decode("ascii", errors="replace")
     n_neighbors = r.take(_F32, n_seqs + n_skipped).astype(np.float64)
+    _check_finite(n_neighbors, "numbers of neighbours", path, non_negative=True)
     focus = r.take(np.uint8, n_sites).tobytes().decode("ascii", errors="replace")
     positions = r.take(_I32, n_sites).astype(np.int64)
     fi = r.take(_F32, n_sites * q).reshape(n_sites, q)
@@ -112,10 +167,10 @@ def read_plmc_params(path, *, return_info=False):
     n_pairs = n_sites * (n_sites - 1) // 2
     fij_pairs = r.take(_F32, n_pairs * q * q).reshape(n_pairs, q, q)
     e_pairs = r.take(_F32, n_pairs * q * q).reshape(n_pairs, q, q)
-    if r.pos != len(data):
-        raise ValueError(
-            f"{path!s} has {len(data) - r.pos} bytes after the couplings; it is not a plmc "
-            f"parameter file of {n_sites} sites and {q} states.")
+    _check_finite(fi, "site marginals", path)
+    _check_finite(h, "fields", path)
+    _check_finite(fij_pairs, "pair marginals", path)
+    _check_finite(e_pairs, "couplings", path)
 
     model = PottsPseudoLikelihoodMemory(
         alpha=le, alpha_fields=lh, alpha_group=lg, penalty_scale="sum", symmetric=True,
@@ -240,7 +295,8 @@ def _marginals(codes, w, q):
 
 
 def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
-                      focus_sequence=None, positions=None, theta=0.2):
+                      focus_sequence=None, positions=None, theta=0.2, skipped=None,
+                      scale=1.0):
     """Write a fitted Potts memory as a plmc parameter file (the layout of ``plmc -o``).
 
     Tools that read plmc's files (e.g. EVcouplings' ``CouplingsModel``) can
@@ -270,6 +326,17 @@ def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
     theta : float, default=0.2
         The reweighting divergence, stored for reference (``1 - identity``
         of :func:`~sklearn_plm.datasets.sequence_weights`).
+    skipped : array-like of int, default=None
+        Indices, in the input file, of the sequences left out of ``X`` (the
+        ``dropped`` of :func:`~sklearn_plm.datasets.read_alignment` with
+        ``as_bunch=True``). Recorded as plmc records them: ``nSkippedSeqs``
+        in the header, and 0 at their place among the numbers of neighbours.
+    scale : float, default=1.0
+        plmc's ``-s``, when ``sample_weight`` includes it. plmc stores
+        ``1 / (w * s)`` as the number of neighbours of a sequence of weight
+        ``w``; this does the same, so the file equals plmc's.
+
+    The file is written atomically: a temporary file in the same folder, then a rename.
     """
     from .datasets import PROTEIN_ALPHABET
 
@@ -294,10 +361,15 @@ def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
     J = model.coupling_.astype(np.float64)
     J = 0.5 * (J + J.transpose(1, 0, 3, 2))
     i, j = _pair_blocks(N)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number; got {scale!r}.")
     with np.errstate(divide="ignore"):
-        n_neighbors = np.where(w > 0, 1.0 / w, 0.0)
-    with open(path, "wb") as f:
-        f.write(np.array([N, q, codes.shape[0], 0, model.max_iter], dtype=_I32).tobytes())
+        n_neighbors = np.where(w > 0, 1.0 / (w * scale), 0.0)
+    n_neighbors = _with_skipped(n_neighbors, skipped)
+    n_skipped = n_neighbors.size - codes.shape[0]
+    with atomic_write(path, "wb") as f:
+        f.write(np.array([N, q, codes.shape[0], n_skipped, model.max_iter],
+                         dtype=_I32).tobytes())
         f.write(np.array([theta, lh, le, lg, w.sum()], dtype=_F32).tobytes())
         f.write(alphabet.encode("ascii"))
         f.write(n_neighbors.astype(_F32).tobytes())
@@ -307,6 +379,107 @@ def write_plmc_params(model, path, X, *, sample_weight=None, alphabet=None,
         f.write(np.asarray(model.fields_, dtype=_F32).tobytes())
         f.write(fij[i, j].astype(_F32).tobytes())
         f.write(J[i, j].astype(_F32).tobytes())
+
+
+def _with_skipped(values, skipped):
+    """One entry per input sequence: ``values`` in order, 0 at the ``skipped`` indices."""
+    if skipped is None:
+        return np.asarray(values, dtype=np.float64)
+    skipped = np.asarray(skipped)
+    n = values.size + skipped.size
+    if skipped.size and (skipped.ndim != 1 or not np.issubdtype(skipped.dtype, np.integer)
+                         or skipped.min() < 0 or skipped.max() >= n
+                         or np.any(np.diff(skipped) <= 0)):
+        raise ValueError(
+            f"skipped must hold increasing indices of input sequences in 0..{n - 1}; got "
+            f"{skipped!r}.")
+    out = np.zeros(n)
+    keep = np.ones(n, dtype=bool)
+    keep[skipped] = False
+    out[keep] = values
+    return out
+
+
+def write_plmc_weights(path, weights, *, skipped=None):
+    """Write sequence weights as plmc's ``--save-weights`` does.
+
+    One line per input sequence, ``%.16e`` (every bit of a float64), and
+    ``0.0`` for the sequences left out of the fit, so plmc's ``-w`` reads it
+    back for the same alignment.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Output file (written atomically).
+    weights : array-like of shape (n_kept,)
+        Weights of the sequences kept, in file order.
+    skipped : array-like of int, default=None
+        Indices, in the input file, of the sequences left out (the
+        ``dropped`` of :func:`~sklearn_plm.datasets.read_alignment`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn_plm import read_plmc_weights, write_plmc_weights
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "w.txt")
+    ...     write_plmc_weights(path, [0.5, 1 / 3], skipped=[1])
+    ...     print(open(path).read(), end="")
+    ...     back = read_plmc_weights(path)
+    5.0000000000000000e-01
+    0.0
+    3.3333333333333331e-01
+    >>> back.tolist() == [0.5, 0.0, 1 / 3]
+    True
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be a 1-d array of finite non-negative numbers.")
+    full = _with_skipped(w, skipped)
+    kept = np.ones(full.size, dtype=bool)
+    if skipped is not None:
+        kept[np.asarray(skipped, dtype=np.intp)] = False
+    lines = [(_WEIGHT_FORMAT % v if k else "0.0") + "\n" for v, k in zip(full.tolist(), kept)]
+    with atomic_write(path, "w", encoding="ascii") as f:
+        f.writelines(lines)
+
+
+def read_plmc_weights(path, n_sequences=None):
+    """Read a weights file: plmc's ``--save-weights`` output, or one number a line.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The text file.
+    n_sequences : int, default=None
+        The number of sequences of the input alignment; the file must then
+        have exactly that many lines (plmc's check).
+
+    Returns
+    -------
+    weights : ndarray of shape (n_lines,)
+        Float64, one per input sequence (0 for the sequences plmc skipped).
+    """
+    values = []
+    with open(path, encoding="ascii", errors="replace") as f:
+        for lineno, line in enumerate(f, start=1):
+            text = line.strip()
+            try:
+                v = float(text)
+            except ValueError:
+                raise ValueError(f"Line {lineno} of {os.fspath(path)!s} is not a number: "
+                                 f"{text[:40]!r}.") from None
+            if not (np.isfinite(v) and v >= 0):
+                raise ValueError(f"Line {lineno} of {os.fspath(path)!s} holds {text!r}; "
+                                 "weights are finite non-negative numbers.")
+            values.append(v)
+    w = np.asarray(values, dtype=np.float64)
+    if n_sequences is not None and w.size != n_sequences:
+        raise ValueError(
+            f"{os.fspath(path)!s} has {w.size} weights, but the alignment has {n_sequences} "
+            "sequences; a weights file has one line per input sequence (0 for skipped "
+            "ones), as plmc's --save-weights writes it.")
+    return w
 
 
 def write_plmc_couplings(model, path, *, positions=None, focus_sequence=None, apc=True,
@@ -358,7 +531,7 @@ def write_plmc_couplings(model, path, *, positions=None, focus_sequence=None, ap
     if hasattr(path, "write"):
         path.writelines(lines)
     else:
-        with open(path, "w", encoding="ascii") as f:
+        with atomic_write(path, "w", encoding="ascii") as f:
             f.writelines(lines)
     return scores
 

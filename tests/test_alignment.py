@@ -62,7 +62,9 @@ def test_ambiguous_residue_options():
     text = ">a\nACDB\n>b\nACDE\n>c\nZCDE\n"
     X, alphabet = read_alignment(io.StringIO(text))
     assert "".join(alphabet[c] for c in X[0]) == "ACD-"
-    dropped, _, names = read_alignment(io.StringIO(text), ambiguous="drop", return_names=True)
+    with pytest.warns(UserWarning, match=r"dropped 2 of 3 sequences .* 1 'B', 1 'Z'"):
+        dropped, _, names = read_alignment(io.StringIO(text), ambiguous="drop",
+                                           return_names=True)
     assert names == ["b"] and dropped.shape == (1, 4)
     with pytest.raises(ValueError, match=r"Ambiguous residue 'B' in sequence 0 \('a'\)"):
         read_alignment(io.StringIO(text), ambiguous="error")

@@ -105,8 +105,10 @@ def test_focus_columns_and_plmc_numbering():
 
 def test_focus_with_dropped_rows():
     text = ">a\nAXC-\n>f/3-6\nAC-D\n>b\nACCD\n"
-    ali = read_alignment(io.StringIO(text), focus="f", ambiguous="drop", as_bunch=True)
+    with pytest.warns(UserWarning, match="dropped 1 of 3 sequences"):
+        ali = read_alignment(io.StringIO(text), focus="f", ambiguous="drop", as_bunch=True)
     assert ali.names == ["f/3-6", "b"] and ali.focus_index == 0
+    assert ali.dropped.tolist() == [0] and ali.n_read == 3
     assert decoded(ali.data) == ["ACD", "ACD"] and ali.positions.tolist() == [3, 4, 6]
     with pytest.raises(ValueError, match="would drop it"):
         read_alignment(io.StringIO(text), focus="a", ambiguous="drop")

@@ -6,6 +6,7 @@ import itertools
 import math
 import os
 import string
+import warnings
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -14,18 +15,21 @@ from sklearn.utils import Bunch, check_array
 
 from .._sklearn_compat import Interval, StrOptions, validate_params
 from .._threading import effective_n_threads
+from .._validation import check_memory
 from ._alignment_fast import count_similar
 from ._alignment_formats import (
     _AMBIGUOUS_CODE,
     FORMATS,
+    GZIP_ERRORS,
     AlignmentBuilder,
     Interleaved,
     _strip_bom,
-    fasta_records,
     focus_positions,
     guess_format,
-    open_lines,
+    open_pieces,
+    read_fasta_into,
     stockholm_records,
+    whole_lines,
 )
 
 #: Gap first, then the 20 amino acids in alphabetical order of their one-letter
@@ -39,8 +43,11 @@ AMBIGUOUS_RESIDUES = "BJOUXZ"
 _WW_PACKAGE = "logomaker"
 _WW_FILE = Path("examples", "datafiles", "ww_sequences.fa")
 _GAP = "-"
-# rows per step of the in-place passes over the codes
-_ROW_BLOCK = 4096
+# entries per step of the in-place passes over the codes (bounds their temporaries)
+_BLOCK_ENTRIES = 1 << 22
+# warn when at least this share of the sequences is dropped, or of a column turned into gaps
+_DROPPED_SHARE_WARNING = 0.1
+_GAPPED_COLUMN_WARNING = 0.5
 
 
 def _check_alphabet(alphabet):
@@ -58,25 +65,77 @@ def _check_alphabet(alphabet):
         raise ValueError(f"alphabet has {len(alphabet)} symbols; at most 127 are supported.")
 
 
-def _row_blocks(X):
-    for r0 in range(0, X.shape[0], _ROW_BLOCK):
-        yield X[r0:r0 + _ROW_BLOCK]
+def _blocks(X):
+    """``(rows, cols, view)`` tiles of X of at most about ``_BLOCK_ENTRIES`` entries."""
+    n, L = X.shape
+    n_rows = max(1, _BLOCK_ENTRIES // max(L, 1))
+    n_cols = min(max(L, 1), _BLOCK_ENTRIES)
+    for r0 in range(0, n, n_rows):
+        for c0 in range(0, L, n_cols):
+            rows, cols = slice(r0, r0 + n_rows), slice(c0, c0 + n_cols)
+            yield rows, cols, X[rows, cols]
 
 
 def _resolve_ambiguous(builder, alphabet, ambiguous):
-    """Recode (in place) or drop the sequences holding ambiguous residues."""
+    """Recode (in place) or drop the sequences holding ambiguous residues.
+
+    Returns the rows kept (None for ``"gap"``, which keeps them all) and, per
+    column, the number of entries that held an ambiguous residue. Works in
+    tiles, so its temporaries stay small however long the sequences.
+    """
     X = builder.array()
+    # the smallest counts that hold n: with few long sequences they would outweigh the codes
+    per_column = np.zeros(X.shape[1], dtype=np.min_scalar_type(X.shape[0]))
+    if ambiguous == "gap" and _GAP not in alphabet:
+        raise ValueError(
+            "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
+            f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
+    row_hit = np.zeros(X.shape[0], dtype=bool)
+    for rows, cols, block in _blocks(X):
+        hit = block == _AMBIGUOUS_CODE
+        per_column[cols] += hit.sum(axis=0, dtype=per_column.dtype)
+        if ambiguous == "gap":
+            block[hit] = alphabet.index(_GAP)
+        else:
+            row_hit[rows] |= hit.any(axis=1)
     if ambiguous == "gap":
-        if _GAP not in alphabet:
-            raise ValueError(
-                "ambiguous='gap' maps ambiguous residues to '-', which is not in the "
-                f"alphabet {alphabet!r}; add it, or use ambiguous='drop'.")
-        for block in _row_blocks(X):
-            block[block == _AMBIGUOUS_CODE] = alphabet.index(_GAP)
-        return None
-    rows = [np.flatnonzero(~(block == _AMBIGUOUS_CODE).any(axis=1)) + r0
-            for r0, block in zip(range(0, X.shape[0], _ROW_BLOCK), _row_blocks(X))]
-    return np.concatenate(rows)
+        return None, per_column
+    return np.flatnonzero(~row_hit), per_column
+
+
+def _symbols_text(counts):
+    return ", ".join(f"{n} {c!r}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _alphabet_advice(counts, alphabet):
+    """What to pass instead, from the ambiguous symbols seen."""
+    if "U" in counts and set(alphabet) <= set(PROTEIN_ALPHABET) and len(alphabet) > 6:
+        return ("'U' is uracil in RNA: read an RNA alignment with alphabet='-ACGU'; for "
+                "proteins, pass an alphabet that lists the symbols you want to keep")
+    return "pass an alphabet that lists the symbols you want to keep as states"
+
+
+def _capital(text):
+    return text[:1].upper() + text[1:]
+
+
+def _report_losses(n_read, dropped, per_column, counts, alphabet, ambiguous):
+    """Warn when a large share of the sequences, or most of a column, is lost."""
+    messages = []
+    if dropped.size and dropped.size >= _DROPPED_SHARE_WARNING * n_read:
+        messages.append(
+            f"ambiguous='drop' dropped {dropped.size} of {n_read} sequences "
+            f"({100 * dropped.size / n_read:.0f} %); the file holds {_symbols_text(counts)}")
+    if ambiguous == "gap" and per_column.size and n_read:
+        worst = int(np.argmax(per_column))
+        share = int(per_column[worst]) / n_read
+        if share >= _GAPPED_COLUMN_WARNING:
+            messages.append(
+                f"ambiguous='gap' turned {int(per_column.sum(dtype=np.int64))} entries into "
+                f"gaps ({_symbols_text(counts)}), {100 * share:.0f} % of column {worst}")
+    if messages:
+        warnings.warn(f"read_alignment: {'; '.join(messages)}. "
+                      f"{_capital(_alphabet_advice(counts, alphabet))}.", UserWarning, stacklevel=4)
 
 
 @validate_params(
@@ -105,8 +164,10 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     A3M, Stockholm and Pfam's aligned FASTA) are dropped, so every sequence
     must have the same number of match columns. Lines starting with ``#``
     and blank lines are skipped. The file is parsed in one streaming pass:
-    the peak memory is about the size of the returned codes plus one
-    sequence.
+    the peak memory is about the size of the returned codes plus one line
+    (lines longer than 16 MiB are read in pieces of 16 MiB), plus 8 bytes
+    per column for the ``positions`` of ``as_bunch=True``. Content that
+    would exceed 80 % of the machine's memory is refused.
 
     Parameters
     ----------
@@ -171,7 +232,20 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
         ``names``, ``positions`` (the number of each column: plmc's focus
         numbering, or ``1..n_columns`` without focus), ``focus_index`` (row
         of the focus, or None), ``focus_name`` and ``focus_sequence`` (its
-        symbols in the kept columns, or None).
+        symbols in the kept columns, or None), and what was lost on the way:
+        ``n_read`` (sequences in the file), ``dropped`` (their indices, in
+        file order, of the sequences ``ambiguous="drop"`` left out),
+        ``n_gapped`` (entries of the kept columns that ``ambiguous="gap"``
+        turned into gaps) and ``ambiguous_counts`` (each ambiguous symbol
+        of the file's match columns and how often it occurs).
+
+    Warns
+    -----
+    UserWarning
+        When ``ambiguous="drop"`` drops at least 10 % of the sequences, or
+        ``ambiguous="gap"`` turns at least half of a column into gaps (for
+        example every ``U`` of an RNA file read with the protein alphabet);
+        the message gives the counts and the alphabet to pass instead.
 
     Examples
     --------
@@ -201,15 +275,16 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     def parse(interleaved):
         builder = AlignmentBuilder(alphabet, AMBIGUOUS_RESIDUES, focus,
                                    ambiguous_error=ambiguous == "error")
-        with open_lines(path_or_file) as raw_lines:
-            lines = _strip_bom(raw_lines)
-            first = next(lines, b"")
+        with open_pieces(path_or_file) as raw_pieces:
+            pieces = _strip_bom(raw_pieces)
+            first = next(pieces, b"")
             fmt = guess_format(path_or_file, first) if format == "auto" else format
-            lines = itertools.chain([first], lines)
-            records = (stockholm_records(lines, interleaved) if fmt == "stockholm"
-                       else fasta_records(lines))
-            one_block = fmt == "stockholm" and not interleaved
-            for name, seq in records:
+            pieces = itertools.chain([first], pieces)
+            if fmt != "stockholm":
+                read_fasta_into(pieces, builder)
+                return builder
+            one_block = not interleaved
+            for name, seq in stockholm_records(whole_lines(pieces), interleaved):
                 try:
                     builder.add(name, seq)
                 except ValueError:
@@ -225,13 +300,20 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     # second block means reading it again, pieces joined by name
     start = _rewind_point(path_or_file)
     try:
-        builder = parse(interleaved=start is None)
-    except Interleaved:
-        builder = None  # read again outside the handler, which holds the first try's frame
-    if builder is None:
-        if start is not True:
-            path_or_file.seek(start)
-        builder = parse(interleaved=True)
+        try:
+            builder = parse(interleaved=start is None)
+        except Interleaved:
+            builder = None  # read again outside the handler, which holds the first try's frame
+        if builder is None:
+            if start is not True:
+                path_or_file.seek(start)
+            builder = parse(interleaved=True)
+    except GZIP_ERRORS as exc:
+        name = getattr(path_or_file, "name", path_or_file)
+        raise ValueError(
+            f"{os.fspath(name) if isinstance(name, (str, os.PathLike)) else 'The input'} is "
+            f"a truncated or corrupt gzip file ({exc}); download or "
+            "compress it again.") from exc
     if not builder.names:
         raise ValueError(
             "The alignment holds no sequences (no '>' header found, or an empty "
@@ -239,8 +321,19 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
     if builder.length == 0:
         raise ValueError("The alignment has no match columns (upper case letters or '-').")
 
-    rows = _resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous else None
-    cols, positions = None, np.arange(1, builder.length + 1)
+    n_read = len(builder.names)
+    # per-column arrays only when needed: with few long sequences they outweigh the codes
+    rows, per_column = (_resolve_ambiguous(builder, alphabet, ambiguous) if builder.has_ambiguous
+                        else (None, None))
+    dropped = (np.zeros(0, dtype=np.intp) if rows is None
+               else np.setdiff1d(np.arange(n_read), rows).astype(np.intp))
+    if rows is not None and rows.size == 0:
+        raise ValueError(
+            f"Every one of the {n_read} sequences holds an ambiguous residue "
+            f"({_symbols_text(builder.ambiguous_counts)}); ambiguous='drop' would drop them "
+            f"all. {_capital(_alphabet_advice(builder.ambiguous_counts, alphabet))}, or "
+            "use ambiguous='gap'.")
+    cols, positions = None, None
     if focus is not None:
         if builder.focus_index is None:
             raise ValueError(
@@ -256,21 +349,31 @@ def read_alignment(path_or_file, *, alphabet=PROTEIN_ALPHABET, ambiguous="gap", 
             raise ValueError(f"The focus sequence {builder.focus_name!r} has no residues.")
     if rows is not None or cols is not None:
         builder.keep(rows, cols)
-    if not builder.names:
-        raise ValueError("Every sequence holds an ambiguous residue; ambiguous='drop' "
-                         "dropped them all. Use ambiguous='gap'.")
+    if cols is not None and per_column is not None:
+        per_column = per_column[cols]
+    if per_column is not None:
+        _report_losses(n_read, dropped, per_column, builder.ambiguous_counts, alphabet,
+                       ambiguous)
 
     X = builder.array().view(np.int8)
     names = builder.names
     out_alphabet = alphabet
     if gaps == "missing":
+        check_memory(9.0 * X.size, "gaps='missing' copy of the alignment",
+                     f"{X.shape[0]} x {X.shape[1]} float64 codes",
+                     advice="Read fewer sequences, or use gaps='state'")
         X, out_alphabet = _gaps_to_missing(X, alphabet)
     if as_bunch:
         fi = builder.focus_index
         return Bunch(
-            data=X, alphabet=out_alphabet, names=names, positions=positions,
+            data=X, alphabet=out_alphabet, names=names,
+            positions=np.arange(1, X.shape[1] + 1) if positions is None else positions,
             focus_index=fi, focus_name=builder.focus_name if fi is not None else None,
-            focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet))
+            focus_sequence=None if fi is None else decode_sequence(X[fi], out_alphabet),
+            n_read=n_read, dropped=dropped,
+            n_gapped=(int(per_column.sum(dtype=np.int64))
+                      if ambiguous == "gap" and per_column is not None else 0),
+            ambiguous_counts=dict(builder.ambiguous_counts))
     if return_names:
         return X, out_alphabet, names
     return X, out_alphabet
