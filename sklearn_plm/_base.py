@@ -1,6 +1,5 @@
 """Recall, scoring and input handling shared by the memory estimators."""
 
-import inspect
 import os
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -10,16 +9,15 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._sklearn_compat import Interval, StrOptions, validate_parameter_constraints
+from ._sklearn_compat import Interval, StrOptions
 from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import (DYNAMICS, RecallOptions, RecallResult, complete_spins, free_sites,
                       marginal_method, spin_marginals)
 from ._sampling import gibbs_ising
 from ._state import (
-    check_count, check_fitted_array, check_saved_version, damaged_state, native_contiguous,
+    CheckedStateMixin, check_count, check_fitted_array, damaged_state, native_contiguous,
 )
 from ._threading import effective_n_threads, limit_blas_threads
-from ._version import __version__
 from ._validation import (
     MAX_INT32, check_no_inf, check_sample_weight, check_temperature, detect_encoding,
     from_spins, has_non_numeric, native_byte_order, to_spins, warn_if_not_binary,
@@ -43,7 +41,7 @@ PL_PARAMETER_CONSTRAINTS = {
 }
 
 
-class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class BaseMemory(CheckedStateMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """What every memory estimator shares: recall parameters, threads,
     all-or-nothing fits, versioned pickles, ``transform`` and ``score``.
 
@@ -219,31 +217,7 @@ class BaseMemory(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return check_count(type(self).__name__, "n_features_in_",
                            getattr(self, "n_features_in_", None))
 
-    def __getstate__(self):
-        # a copy: object.__getstate__ returns the instance's own __dict__
-        state = dict(super().__getstate__())
-        state["_sklearn_plm_version"] = __version__
-        return state
-
-    def __setstate__(self, state):
-        """Load a pickled or skops state, after checking it.
-
-        A file may be damaged or edited, so the parameters are validated and
-        the fitted arrays checked against each other before any kernel sees
-        them; an inconsistent state raises instead of loading.
-        """
-        state = dict(state)
-        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
-        check_saved_version(saved, __version__, type(self).__name__)
-        # Upgrades of states saved by older versions: parameters added since
-        # then take their defaults.
-        for name, param in inspect.signature(type(self).__init__).parameters.items():
-            if param.default is not param.empty and name not in state:
-                state[name] = param.default
-        super().__setstate__(state)
-        validate_parameter_constraints(
-            self._parameter_constraints, self.get_params(deep=False),
-            caller_name=type(self).__name__)
+    def _check_loaded_state(self):
         if any(name in self.__dict__ for name in self._fitted_attributes):
             if self.__sklearn_is_fitted__():
                 # another byte order or memory layout is the same model

@@ -1,6 +1,5 @@
 """Imputation of binary data by the marginals of a pseudo-likelihood model."""
 
-import inspect
 import warnings
 from numbers import Integral, Real
 
@@ -13,15 +12,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._recall import RecallOptions, ising_samples, spin_marginals
 from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._sklearn_compat import (_BaseImputer, _check_feature_names_in, _fit_context, _get_mask,
-                              Interval, StrOptions, is_scalar_nan,
-                              validate_parameter_constraints)
-from ._state import check_count, check_saved_version, damaged_state
+                              Interval, StrOptions, is_scalar_nan)
+from ._state import CheckedStateMixin, check_count, damaged_state
 from ._validation import (MAX_INT32, check_no_inf, detect_encoding, has_non_numeric,
                           native_byte_order, to_spins, warn_if_not_binary)
-from ._version import __version__
 
 
-class PseudoLikelihoodImputer(_BaseImputer):
+class PseudoLikelihoodImputer(CheckedStateMixin, _BaseImputer):
     """Impute missing binary entries by their marginals under a pseudo-likelihood model.
 
     ``fit`` learns a binary (Ising) network by maximum pseudo-likelihood
@@ -336,7 +333,6 @@ class PseudoLikelihoodImputer(_BaseImputer):
             ``add_indicator=True``.
         """
         X, mask, P = self._proba(X)
-        keep = slice(None) if self.keep_empty_features else self._observed
         low = 0.0 if self.encoding_ == "01" else -1.0
         # P is 1 or 0 at the observed entries (x > 0): binary ones come back
         # unchanged, others thresholded like the model read them, so that the
@@ -389,29 +385,7 @@ class PseudoLikelihoodImputer(_BaseImputer):
                 raise damaged_state(owner, f"indicator_ is not a MissingIndicator of "
                                     f"{n_features} features")
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state["_sklearn_plm_version"] = __version__
-        return state
-
-    def __setstate__(self, state):
-        """Load a pickled or skops state, after checking it (as the memories do).
-
-        The parameters are validated (a ``burn_in`` of ``2**40`` or a NaN
-        ``temperature`` would run forever or impute NaN) and the fitted
-        attributes checked against each other; an inconsistent state raises
-        instead of loading.
-        """
-        state = dict(state)
-        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
-        check_saved_version(saved, __version__, type(self).__name__)
-        for name, param in inspect.signature(type(self).__init__).parameters.items():
-            if param.default is not param.empty and name not in state:
-                state[name] = param.default
-        super().__setstate__(state)
-        validate_parameter_constraints(
-            self._parameter_constraints, self.get_params(deep=False),
-            caller_name=type(self).__name__)
+    def _check_loaded_state(self):
         fitted = ("memory_", "encoding_", "_observed", "n_features_in_")
         if any(name in self.__dict__ for name in fitted):
             check_is_fitted(self, fitted)

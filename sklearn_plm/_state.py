@@ -6,11 +6,15 @@ kernels out of bounds, so the estimators check their state on load and
 (cheaply, without reading the arrays) before each use.
 """
 
+import inspect
 import re
 import warnings
 from numbers import Integral
 
 import numpy as np
+
+from ._sklearn_compat import validate_parameter_constraints
+from ._version import __version__
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -85,3 +89,42 @@ def native_contiguous(array):
     if isinstance(array, np.ndarray) and array.dtype.kind == "f":
         return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
     return array
+
+
+class CheckedStateMixin:
+    """Pickle and skops states that carry the library's version and are checked on load.
+
+    ``__setstate__`` refuses states of a newer version, gives parameters
+    added since an older one their defaults, validates every parameter (a
+    ``burn_in`` of ``2**40`` or a NaN ``temperature`` from a file would run
+    forever or return NaN) and then calls ``self._check_loaded_state()``,
+    which subclasses define to check their fitted attributes against each
+    other before any kernel sees them.
+    """
+
+    def __getstate__(self):
+        # a copy: object.__getstate__ returns the instance's own __dict__
+        state = dict(super().__getstate__())
+        state["_sklearn_plm_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        """Load a pickled or skops state, after checking it.
+
+        A file may be damaged or edited, so the parameters are validated and
+        the fitted arrays checked against each other before any kernel sees
+        them; an inconsistent state raises instead of loading.
+        """
+        state = dict(state)
+        saved = state.pop("_sklearn_plm_version", "0.1.0.dev0")
+        check_saved_version(saved, __version__, type(self).__name__)
+        # Upgrades of states saved by older versions: parameters added since
+        # then take their defaults.
+        for name, param in inspect.signature(type(self).__init__).parameters.items():
+            if param.default is not param.empty and name not in state:
+                state[name] = param.default
+        super().__setstate__(state)
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False),
+            caller_name=type(self).__name__)
+        self._check_loaded_state()
