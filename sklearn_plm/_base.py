@@ -34,7 +34,8 @@ PL_PARAMETER_CONSTRAINTS = {
     "symmetric": ["boolean"],
     "fit_fields": ["boolean"],
     "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
-    "solver": [StrOptions({"lbfgs", "gd"})],
+    # the names of the solver table (_solvers.SOLVERS)
+    "solver": [StrOptions({"lbfgs", "gd", "fista"})],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],

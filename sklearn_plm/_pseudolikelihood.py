@@ -6,8 +6,9 @@ import numpy as np
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
-from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
+from ._objective import IsingPseudoLikelihood
+from ._penalties import ElasticNetPenalty, L2Penalty
+from ._solvers import PARTIAL_FIT_ARRAYS, make_solver, solve
 from ._stochastic import AdamState, adam_step
 from ._threading import limit_blas_threads
 from ._validation import (
@@ -190,6 +191,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         "init": [StrOptions({"auto", "zeros", "hebb"})],
         "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -200,6 +202,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         symmetric=False,
         fit_fields=False,
         alpha_fields=None,
+        l1_ratio=0.0,
         solver="lbfgs",
         max_iter=200,
         tol=1e-5,
@@ -224,6 +227,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.symmetric = symmetric
         self.fit_fields = fit_fields
         self.alpha_fields = alpha_fields
+        self.l1_ratio = l1_ratio
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
@@ -257,7 +261,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             state.check(type(self).__name__, self.n_features_in_, finite)
 
     def _check_fit_memory(self, n_features):
-        kw = {"symmetric": self.symmetric, "solver": self.solver, "n_jobs": self.n_jobs}
+        fit_arrays = make_solver(self).fit_arrays
+        kw = {"symmetric": self.symmetric, "n_jobs": self.n_jobs}
         hint = ""
         lean = fit_arrays(n_features, **{**kw, "symmetric": False, "n_jobs": 1})
         lean_bytes = lean * n_features**2 * 8.0
@@ -276,12 +281,18 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             if self.fit_fields:
                 coef[:, n] = self.fields_
             return coef
-        init = self.init
-        if init == "auto":
-            init = "hebb" if self.solver == "gd" else "zeros"
-        if init == "hebb":
+        if self.init == "auto":
+            return datafit.initial_coef(make_solver(self).start, sample_weight)
+        if self.init == "hebb":
             return datafit.hebb(sample_weight)
         return np.zeros((n, datafit.n_params))
+
+    def _penalty(self):
+        """The penalty of the objective, before a datafit binds it to its layout."""
+        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
+        if self.l1_ratio == 0:
+            return L2Penalty(self.alpha, alpha_fields)
+        return ElasticNetPenalty(self.alpha, self.l1_ratio, alpha_fields)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -311,9 +322,9 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         n_features = X.shape[1]
         self._check_fit_memory(n_features)
         sample_weight = check_sample_weight(sample_weight, X)
-        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
-        penalty = L2Penalty(self.alpha, alpha_fields, n_features)
+        penalty = self._penalty().bind(datafit.layout)
+        make_solver(self).check(datafit, penalty, type(self).__name__)
         # one BLAS thread: the Hebb start of "gd" must not depend on n_jobs
         with limit_blas_threads(1):
             coef0 = self._initial_coef(datafit, sample_weight)
@@ -384,9 +395,12 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             self._check_fitted()
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
         sample_weight = check_sample_weight(sample_weight, X)
-        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
-        penalty = L2Penalty(self.alpha, alpha_fields, n_features)
+        penalty = self._penalty().bind(datafit.layout)
+        if not penalty.smooth:
+            raise ValueError(
+                f"partial_fit takes Adam steps, which need a smooth penalty; l1_ratio="
+                f"{self.l1_ratio} is not. Use fit with solver='fista', or l1_ratio=0.")
         state = getattr(self, "_adam", None)
         if state is None or state.coef.shape != (n_features, datafit.n_params):
             coef = np.zeros((n_features, datafit.n_params))
