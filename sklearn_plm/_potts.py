@@ -102,13 +102,16 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         objective divided by the sum of the weights ``W``, so ``"sum"`` with
         ``(le, lh, lg)`` is the same fit as ``"mean"`` with
         ``(le / W, 2 lh / W, lg / W)``.
-    solver : {"lbfgs", "gd"}, default="lbfgs"
+    solver : {"lbfgs", "gd", "fista"}, default="lbfgs"
         ``"lbfgs"`` minimizes the objective to ``tol``, starting as plmc does
         from zero couplings and the fields of the independent-site model
         (``log(W f_i(a) + 1) / beta``, with ``f_i`` the weighted state
         frequencies and ``W`` the sum of the weights); ``"gd"`` is full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
-        gradient clipping), starting from zero couplings and fields.
+        gradient clipping), starting from zero couplings and fields;
+        ``"fista"`` is accelerated proximal gradient from plmc's start (it
+        needs ``alpha_group=0``: the smoothed group penalty has no proximal
+        operator).
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
