@@ -66,6 +66,11 @@ class BasePenalty:
         """This penalty for parameters of ``layout`` (a ParameterLayout); self is unchanged."""
         raise NotImplementedError
 
+    @classmethod
+    def examples(cls):
+        """Instances the contract tests (tests/test_contracts.py) run every solver on."""
+        return []
+
     def _check_bound(self):
         if self.n_couplings is None:
             raise RuntimeError(f"{type(self).__name__} is not bound to a parameter layout: "
@@ -105,6 +110,10 @@ class L2Penalty(BasePenalty):
 
     def bind(self, layout):
         return type(self)(self.alpha, self.alpha_fields, layout.n_couplings, layout.pair_weight)
+
+    @classmethod
+    def examples(cls):
+        return [cls(0.05, 0.02)]
 
     @property
     def _alpha_couplings(self):
@@ -172,6 +181,10 @@ class ElasticNetPenalty(BasePenalty):
     def bind(self, layout):
         return type(self)(self.alpha, self.l1_ratio, self.alpha_fields, layout.n_couplings,
                           layout.pair_weight)
+
+    @classmethod
+    def examples(cls):
+        return [cls(0.02, 1.0, 0.01), cls(0.03, 0.5, 0.0)]
 
     @property
     def _alpha_couplings(self):
@@ -267,6 +280,10 @@ class GroupL1Penalty(BasePenalty):
                           int(round(layout.block_size ** 0.5)), self.eps,
                           layout.diagonal_blocks, layout.pair_weight)
 
+    @classmethod
+    def examples(cls):
+        return [cls(0.1)]
+
     @property
     def active(self):
         return self.alpha_group != 0
@@ -325,6 +342,10 @@ class SumPenalty(BasePenalty):
 
     def bind(self, layout):
         return SumPenalty(*(p.bind(layout) for p in self.parts))
+
+    @classmethod
+    def examples(cls):
+        return [cls(L2Penalty(0.05, 0.02), GroupL1Penalty(0.1))]
 
     def value(self, coef, start=0):
         return float(sum(p.value(coef, start) for p in self.parts))

@@ -500,8 +500,8 @@ class BaseSolver:
                               if all(getattr(penalty, n, False) for n in cls.penalty_needs)
                               and all(getattr(datafit, n, False) for n in cls.datafit_needs))
                 raise ValueError(
-                    f"solver={self.name!r} needs a {what} that is {' and '.join(missing)}, "
-                    f"and the {what} of {owner} ({type(obj).__name__}) is not. "
+                    f"solver={self.name!r} needs a {what} with {', '.join(missing)}, "
+                    f"which the {what} of {owner} ({type(obj).__name__}) does not have. "
                     f"Use solver={' or '.join(map(repr, able)) or 'none'} "
                     "for this penalty.")
 
@@ -647,6 +647,8 @@ class GradientDescent(BaseSolver):
 
     name = "gd"
     penalty_needs = ("smooth",)
+    # epochs and mini-batches count the samples
+    datafit_needs = ("value_grad", "n_samples")
     start = "path"
     flat_parameters = False
 
