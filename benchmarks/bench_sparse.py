@@ -143,22 +143,27 @@ def speed(L, P, alpha, repeats, sk_tol):
         print(f"| LogisticRegression {solver}, per site | {sk_tol:g} | {np.median(times):.2f} | "
               f"{gap:.2e} | {np.abs(Js - Jref).max():.1e} | "
               f"{bool(np.array_equal(Js != 0, Jref != 0))} |", flush=True)
-    best_gap = min(g for _, g in results.values())
+    library = []
     for tol in (1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6):
         times = []
         for _ in range(repeats):
             t, Jl, n_iter = fit_library(X, alpha, tol)
             times.append(t)
         gap = objective(X, Jl, alpha) - fstar
+        library.append((gap, np.median(times)))
         print(f"| sklearn_plm fista ({n_iter} iterations) | {tol:g} | {np.median(times):.2f} | "
               f"{gap:.2e} | {np.abs(Jl - Jref).max():.1e} | "
               f"{bool(np.array_equal(Jl != 0, Jref != 0))} |", flush=True)
-        if gap <= best_gap:
+        if gap <= min(g for _, g in results.values()):
             break
-    fastest = min(t for t, _ in results.values())
-    print(f"\nLibrary at a gap no larger than the better scikit-learn solver's: "
-          f"{np.median(times):.2f} s; faster of liblinear/saga: {fastest:.2f} s; "
-          f"ratio {fastest / np.median(times):.1f}x.\n")
+    print()
+    for solver, (t_sk, gap_sk) in results.items():
+        # the library's fastest run whose gap is no larger than this solver's
+        t_lib = min(t for gap, t in library if gap <= gap_sk) if any(
+            gap <= gap_sk for gap, _ in library) else float("nan")
+        print(f"- against {solver} (gap {gap_sk:.1e}): library {t_lib:.2f} s at a gap no "
+              f"larger, {solver} {t_sk:.2f} s: {t_sk / t_lib:.1f}x")
+    print()
 
 
 def main():
@@ -172,9 +177,9 @@ def main():
         if "recovery" in args.only:
             seeds = (0, 1) if args.quick else (0, 1, 2)
             recovery("2D lattice (periodic)", lambda N, rng: lattice(int(round(N**0.5)), rng),
-                     (100,) if args.quick else (100, 400), 1.0, seeds)
+                     (100,) if args.quick else (100, 400), 2.0, seeds)
             recovery("Erdos-Renyi, mean degree 3", lambda N, rng: erdos_renyi(N, 3.0, rng),
-                     (100,) if args.quick else (100, 400), 1.0, seeds)
+                     (100,) if args.quick else (100, 400), 2.0, seeds)
         if "speed" in args.only:
             if args.quick:
                 speed(10, 1000, 0.05, 1, 1e-4)
