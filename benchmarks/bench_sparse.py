@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sklearn_plm import PseudoLikelihoodMemory  # noqa: E402
 from sklearn_plm._sampling import gibbs_ising  # noqa: E402
-from sklearn_plm.metrics import coupling_graph, edge_precision_recall  # noqa: E402
+from sklearn_plm.metrics import edge_precision_recall  # noqa: E402
 
 J0 = 0.4
 
@@ -95,13 +95,13 @@ def fit_per_site(X, alpha, solver, tol):
     return time.process_time() - t, J
 
 
-def recovery(name, make, sizes, C, seeds):
+def recovery(name, make, sizes, C, seeds, grid):
     print(f"\n### Edge recovery, {name}\n")
     print("| N | edges | P | alpha | precision (median) | recall (median) | exact |")
     print("|---|---|---|---|---|---|---|")
     for N in sizes:
         first_exact = None
-        for P in (250, 500, 1000, 2000, 4000, 8000):
+        for P in grid:
             rows = []
             for seed in seeds:
                 rng = np.random.default_rng(seed)
@@ -171,15 +171,19 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default="recovery,speed")
+    parser.add_argument("--sizes", default="100,400", help="N of the recovery tables")
+    parser.add_argument("--seeds", type=int, default=3, help="planted models per cell")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     with threadpool_limits(1):
         if "recovery" in args.only:
-            seeds = (0, 1) if args.quick else (0, 1, 2)
+            seeds = range(2 if args.quick else args.seeds)
+            sizes = (100,) if args.quick else tuple(int(n) for n in args.sizes.split(","))
+            grid = (250, 500, 1000, 2000) if args.quick else (250, 500, 1000, 2000, 4000, 8000)
             recovery("2D lattice (periodic)", lambda N, rng: lattice(int(round(N**0.5)), rng),
-                     (100,) if args.quick else (100, 400), 2.0, seeds)
+                     sizes, 2.0, seeds, grid)
             recovery("Erdos-Renyi, mean degree 3", lambda N, rng: erdos_renyi(N, 3.0, rng),
-                     (100,) if args.quick else (100, 400), 2.0, seeds)
+                     sizes, 2.0, seeds, grid)
         if "speed" in args.only:
             if args.quick:
                 speed(10, 1000, 0.05, 1, 1e-4)

@@ -97,7 +97,8 @@ def _solve(datafit_name, penalty, solver_name, dtype):
     penalty = penalty.bind(datafit.layout)
     solver = make_solver(solver_name, dtype)
     if not _allowed(datafit, penalty, solver):
-        pytest.skip(f"solver {solver_name!r} does not take this datafit and {type(penalty).__name__}")
+        pytest.skip(f"solver {solver_name!r} does not take this datafit and "
+                    f"{type(penalty).__name__}")
     coef0 = np.zeros((datafit.n_sites, datafit.n_params))
     with warnings.catch_warnings():
         # float32 evaluations may stop at their precision floor before tol
