@@ -173,13 +173,16 @@ def main():
     parser.add_argument("--only", default="recovery,speed")
     parser.add_argument("--sizes", default="100,400", help="N of the recovery tables")
     parser.add_argument("--seeds", type=int, default=3, help="planted models per cell")
+    parser.add_argument("--grid", default="250,500,1000,2000,4000,8000",
+                        help="numbers of samples P of the recovery tables")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     with threadpool_limits(1):
         if "recovery" in args.only:
             seeds = range(2 if args.quick else args.seeds)
             sizes = (100,) if args.quick else tuple(int(n) for n in args.sizes.split(","))
-            grid = (250, 500, 1000, 2000) if args.quick else (250, 500, 1000, 2000, 4000, 8000)
+            grid = (250, 500, 1000, 2000) if args.quick else tuple(
+                int(p) for p in args.grid.split(","))
             recovery("2D lattice (periodic)", lambda N, rng: lattice(int(round(N**0.5)), rng),
                      sizes, 2.0, seeds, grid)
             recovery("Erdos-Renyi, mean degree 3", lambda N, rng: erdos_renyi(N, 3.0, rng),
