@@ -209,7 +209,14 @@ class ElasticNetPenalty(BasePenalty):
         J = coef[:, :self.n_couplings]
         for tile in _slices(*J.shape):
             c = J[tile]
-            np.copyto(c, np.sign(c) * np.maximum(np.abs(c) - step * l1, 0.0) / (1.0 + step * l2))
+            # one temporary: the shrunk magnitudes, then the signs put back in place
+            mag = np.abs(c)
+            mag -= step * l1
+            np.maximum(mag, 0.0, out=mag)
+            if l2:
+                mag /= 1.0 + step * l2
+            np.sign(c, out=c)
+            c *= mag
         if self.alpha_fields:
             coef[:, self.n_couplings:] /= 1.0 + step * self.alpha_fields
         return coef

@@ -413,12 +413,16 @@ def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     L = float(lipschitz()) if fixed else 1.0
     y, t, n_iter, converged, status = x.copy(), 1.0, 0, False, 1
     f_y, g_y = fun(y.ravel())
+    # Few parameter-sized temporaries: the step and the momentum reuse the
+    # gradient's and the difference's buffers.
     while n_iter < max_iter:
         n_iter += 1
         while True:
-            x_new = y - g_y.reshape(shape) / L
+            x_new = g_y.reshape(shape) if fixed else g_y.reshape(shape).copy()
+            x_new *= -1.0 / L
+            x_new += y
             penalty.prox(x_new, 1.0 / L, start)
-            d = x_new - y
+            d = np.subtract(x_new, y, out=y if fixed else None)  # y is not needed again
             if fixed:
                 break
             f_new, g_new = fun(x_new.ravel())
@@ -431,18 +435,26 @@ def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         if mapping <= tol:
             x, converged, status = x_new, True, 0
             break
+        diff = np.subtract(x_new, x, out=x)
         # restart when the momentum step goes against the proximal step
-        if float(np.vdot(y - x_new, x_new - x)) > 0:
+        if float(np.vdot(d, diff)) < 0:
             t = 1.0
         t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-        y = x_new + ((t - 1.0) / t_next) * (x_new - x)
-        x, t = x_new, t_next
-        if not fixed and t == 1.0:
+        momentum = (t - 1.0) / t_next
+        diff *= momentum
+        diff += x_new
+        y, x, t = diff, x_new, t_next
+        if not fixed and momentum == 0.0:
             f_y, g_y = f_new, g_new  # y is x_new: its evaluation is at hand
         else:
             f_y, g_y = fun(y.ravel())
     f_x, g_x = fun(x.ravel())
-    grad_max = float(np.max(penalty.subdiff_distance(x, g_x.reshape(shape), start), initial=0.0))
+    g_x = g_x.reshape(shape)
+    # in row chunks: the distances' temporaries stay small
+    step = max(1, -(-len(x) // 8))
+    grad_max = max((float(np.max(penalty.subdiff_distance(x[r:r + step], g_x[r:r + step],
+                                                          start + r), initial=0.0))
+                    for r in range(0, len(x), step)), default=0.0)
     info = {
         "n_iter": n_iter, "n_evals": counter["n_evals"],
         "loss": float(f_x + penalty.value(x, start)), "converged": converged,
@@ -604,8 +616,13 @@ class LBFGS(_BlockSolver):
 
 
 # Parameter-sized arrays of a proximal-gradient block: the iterate, the
-# extrapolated point, the trial point and its step, the gradient, the start.
-_FISTA_ARRAYS = 6
+# extrapolated point, the trial point and its step, the gradient and the
+# final optimality check. Peaks measured with tracemalloc against (N, N)
+# float64 (Ising N=400, P=40, max_iter=10, L1): 3.6 with 8 site blocks at
+# n_jobs=1, 4.0 at n_jobs=2, 9.3 symmetric; Potts q=21, N=40: 9.0 (one
+# block), 5.9 packed symmetric.
+_FISTA_ARRAYS = 7
+_FISTA_PACKED_ARRAYS = 6.5
 
 
 class FISTA(_BlockSolver):
@@ -627,8 +644,12 @@ class FISTA(_BlockSolver):
 
     def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
         if packed:
-            return _PACKED_BASE_ARRAYS + _FISTA_ARRAYS / 2
-        return _LBFGS_BASE_ARRAYS + _FISTA_ARRAYS
+            return _FISTA_PACKED_ARRAYS
+        n_blocks = len(site_blocks(n_sites))
+        if symmetric or n_blocks == 1:
+            return _SYMMETRIC_BASE_ARRAYS + _FISTA_ARRAYS
+        concurrent = min(n_blocks, max(1, effective_n_jobs(n_jobs)))
+        return _LBFGS_BASE_ARRAYS + _FISTA_ARRAYS * concurrent / n_blocks
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         if hasattr(datafit, "lipschitz"):

@@ -183,3 +183,24 @@ def test_coupling_graph_rules_and_potts_blocks():
     with pytest.raises(ValueError, match="same sites"):
         edge_precision_recall(np.eye(2), np.eye(3))
     assert edge_precision_recall(np.zeros((3, 3)), np.zeros((3, 3))) == (1.0, 1.0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("params", [dict(n_jobs=1), dict(n_jobs=2), dict(symmetric=True)])
+def test_fista_memory_estimate_is_above_the_measured_peak(params):
+    import tracemalloc
+
+    from sklearn_plm._solvers import fit_arrays
+
+    n = 400
+    X = np.random.default_rng(1).choice([-1.0, 1.0], size=(40, n))
+    tracemalloc.start()
+    try:
+        PseudoLikelihoodMemory(solver="fista", l1_ratio=1.0, alpha=1e-3, max_iter=10,
+                               **params).fit(X)
+        measured = tracemalloc.get_traced_memory()[1] / (8.0 * n**2)
+    finally:
+        tracemalloc.stop()
+    estimate = fit_arrays(n, symmetric=params.get("symmetric", False), solver="fista",
+                          n_jobs=params.get("n_jobs"))
+    assert measured <= estimate <= 1.5 * measured
