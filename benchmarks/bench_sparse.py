@@ -106,7 +106,7 @@ def recovery(name, make, sizes, C, seeds, grid):
     print("| N | edges | P | alpha | precision (median) | recall (median) | exact |")
     print("|---|---|---|---|---|---|---|")
     for N in sizes:
-        first_exact = None
+        all_exact = []
         for P in grid:
             rows = []
             for seed in seeds:
@@ -119,12 +119,17 @@ def recovery(name, make, sizes, C, seeds, grid):
                 rows.append(edge_precision_recall(J != 0, m.graph(rule="and")))
             prec, rec = np.median(rows, axis=0)
             exact = sum(p == 1 and r == 1 for p, r in rows)
-            if exact == len(seeds) and first_exact is None:
-                first_exact = P
+            all_exact.append((P, exact == len(seeds)))
             print(f"| {N} | {int((J != 0).sum() // 2)} | {P} | {alpha:.3g} | {prec:.3f} | "
                   f"{rec:.3f} | {exact}/{len(seeds)} |", flush=True)
-        print(f"\nExact recovery of every seed at N={N} from P = {first_exact} "
-              "(smallest of the grid).\n")
+        # the smallest P from which every larger P of the grid is exact for every seed
+        first_exact = None
+        for P, ok in reversed(all_exact):
+            if not ok:
+                break
+            first_exact = P
+        print(f"\nExact recovery of every seed at N={N} for every P of the grid from "
+              f"P = {first_exact}.\n")
 
 
 def speed(L, P, alpha, repeats, sk_tol, sk_sites):
