@@ -16,6 +16,7 @@ from ._pseudolikelihood_fast import ising_log_conditionals
 from ._completion import FINITE_TEMPERATURE, free_sites, ising_marginals
 from ._recall import RecallResult, run_recall
 from ._sampling import gibbs_ising
+from ._solvers import SOLVERS
 from ._state import (
     check_count, check_fitted_array, check_saved_version, damaged_state, native_contiguous,
 )
@@ -34,8 +35,8 @@ PL_PARAMETER_CONSTRAINTS = {
     "symmetric": ["boolean"],
     "fit_fields": ["boolean"],
     "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
-    # the names of the solver table (_solvers.SOLVERS)
-    "solver": [StrOptions({"lbfgs", "gd", "fista"})],
+    # the names of the one solver table
+    "solver": [StrOptions(set(SOLVERS))],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
