@@ -15,6 +15,7 @@ from ._plmc_format import (
 from ._mutation import mutation_effects
 from ._potts import PottsPseudoLikelihoodMemory
 from ._pseudolikelihood import PseudoLikelihoodMemory
+from ._path import pseudolikelihood_path
 from ._recall import RecallResult
 from ._version import __version__
 
@@ -28,6 +29,7 @@ __all__ = [
     "__version__",
     "mutation_effects",
     "plmc_objective",
+    "pseudolikelihood_path",
     "read_plmc_couplings",
     "read_plmc_params",
     "read_plmc_weights",

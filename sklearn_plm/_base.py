@@ -14,6 +14,7 @@ from ._pseudolikelihood_fast import ising_log_conditionals
 from ._recall import (DYNAMICS, RecallOptions, RecallResult, complete_spins, free_sites,
                       marginal_method, spin_marginals)
 from ._sampling import gibbs_ising
+from ._solvers import SOLVERS
 from ._state import (
     CheckedStateMixin, check_count, check_fitted_array, damaged_state, native_contiguous,
 )
@@ -31,7 +32,8 @@ PL_PARAMETER_CONSTRAINTS = {
     "symmetric": ["boolean"],
     "fit_fields": ["boolean"],
     "alpha_fields": [Interval(Real, 0, None, closed="left"), None],
-    "solver": [StrOptions({"lbfgs", "gd"})],
+    # the names of the one solver table
+    "solver": [StrOptions(set(SOLVERS))],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],

@@ -1,10 +1,10 @@
-"""Pseudo-likelihood datafits and penalties, kept apart from the solvers.
+"""The binary (Ising) pseudo-likelihood datafit, kept apart from solvers and penalties.
 
 A datafit holds the training data and evaluates, for a contiguous block of
 sites ``start:stop``, the data term and its gradient with respect to that
 block's parameters ``coef`` of shape ``(stop - start, n_params)``. Solvers
-(``_solvers.py``) only see this interface, so new models (Potts, ...) and new
-penalties plug in without touching them.
+(``_solvers.py``) and penalties (``_penalties.py``) only see the interface
+of :mod:`~sklearn_plm._datafits`, so new models plug in without touching them.
 """
 
 import copy
@@ -12,14 +12,17 @@ import threading
 
 import numpy as np
 
+from ._datafits import BaseDatafit, ParameterLayout
 from ._gemm import panel_matmul
+# The penalties live in _penalties; these names stay importable from here.
+from ._penalties import L2Penalty, SumPenalty  # noqa: F401
 from ._pseudolikelihood_fast import ising_residual
 
 # Rows of X processed per GEMM; bounds the (rows x sites) temporaries.
 _CHUNK_BYTES = 32 * 2**20
 
 
-class IsingPseudoLikelihood:
+class IsingPseudoLikelihood(BaseDatafit):
     """Negative pseudo-log-likelihood of binary spins, averaged over samples.
 
     For spins ``s`` in {-1, +1}^N with couplings ``J`` (zero diagonal) and
@@ -140,58 +143,35 @@ class IsingPseudoLikelihood:
         coef[:, : self.n_sites] = hebb(self.S, sample_weight)
         return coef
 
+    def lipschitz(self):
+        """Bound on the curvature of the data term in the parameters of any site.
 
-class L2Penalty:
-    """``alpha/2 ||J||^2 + alpha_fields/2 ||b||^2`` on the parameter rows."""
+        ``-log p(s_i | s_rest)`` has second derivative ``4 beta^2 sigma (1 -
+        sigma) <= beta^2`` in the local field, so the Hessian in a site's row
+        is at most ``beta^2 sum_mu w_mu x^mu x^mu.T`` with ``x = [s, (1)]``;
+        symmetric couplings only project it. Its largest eigenvalue is the
+        step bound of proximal gradient (computed once, in float64 on one
+        BLAS thread so that it does not depend on the threads).
+        """
+        cached = self.__dict__.get("_lipschitz")
+        if cached is None:
+            from ._threading import limit_blas_threads
 
-    def __init__(self, alpha, alpha_fields, n_couplings):
-        self.alpha = alpha
-        self.alpha_fields = alpha_fields
-        self.n_couplings = n_couplings
+            X = self.S.astype(np.float64)
+            if self.fit_fields:
+                X = np.hstack([X, np.ones((self.n_samples, 1))])
+            with limit_blas_threads(1):
+                C = (X * self.weight[:, None]).T @ X
+            cached = self._lipschitz = float(self.beta**2 * np.linalg.eigvalsh(C)[-1])
+        return cached
 
-    def _parts(self, coef):
-        # zero penalties are skipped: an unpenalized fit spent 6% of its time
-        # adding 0 * J to the gradient
-        n = self.n_couplings
-        return [(a, sl) for a, sl in ((self.alpha, np.s_[:, :n]), (self.alpha_fields, np.s_[:, n:]))
-                if a != 0 and coef[sl].size]
+    @property
+    def layout(self):
+        """Row ``i`` is ``[J_i1, ..., J_iN, (b_i)]``."""
+        return ParameterLayout(self.n_sites)
 
-    def value(self, coef, start=0):
-        """Penalty of the block rows ``coef`` (``start``, their first site, is unused)."""
-        # einsum, not BLAS: the sum must not depend on the number of BLAS threads
-        return float(sum(0.5 * a * float(np.einsum("ij,ij->", coef[sl], coef[sl]))
-                         for a, sl in self._parts(coef)))
-
-    def add_grad(self, coef, grad, start=0):
-        """Add the penalty's gradient to ``grad`` in place."""
-        chunk = 1 << 20  # entries per slice: ``a * coef`` is a temporary of that size
-        for a, sl in self._parts(coef):
-            g, c = grad[sl], coef[sl]
-            if c.shape[0] == 1:  # one long row (packed symmetric Potts parameters)
-                g, c = g[0], c[0]
-                for k in range(0, c.size, chunk):
-                    g[k:k + chunk] += a * c[k:k + chunk]
-            else:
-                step = max(1, chunk // max(1, c.shape[1]))
-                for r in range(0, c.shape[0], step):
-                    g[r:r + step] += a * c[r:r + step]
-        return grad
-
-
-class SumPenalty:
-    """Sum of penalties; the solvers see one ``value``/``add_grad`` pair.
-
-    Each part takes ``(coef, start)``: the rows of sites ``start:start + len(coef)``.
-    Parts whose ``active`` attribute is False are skipped.
-    """
-
-    def __init__(self, *parts):
-        self.parts = [p for p in parts if getattr(p, "active", True)]
-
-    def value(self, coef, start=0):
-        return float(sum(p.value(coef, start) for p in self.parts))
-
-    def add_grad(self, coef, grad, start=0):
-        for p in self.parts:
-            p.add_grad(coef, grad, start)
-        return grad
+    def initial_coef(self, start, sample_weight):
+        """Zeros (``start="optimum"``) or the Hebb rule (``"path"``, the paper's start)."""
+        if start == "path":
+            return self.hebb(sample_weight)
+        return np.zeros((self.n_sites, self.n_params))

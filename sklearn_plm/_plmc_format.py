@@ -271,7 +271,7 @@ def plmc_objective(model, X, sample_weight=None):
     datafit = PottsPseudoLikelihood(q, model.beta, True).initialize(codes, w, np.float64)
     coef = params_to_coef(model.coupling_, model.fields_, fit_fields=True)
     loss, _ = datafit.value_grad(coef, 0, N)
-    loss += model._penalty(N, q, float(w.sum())).value(coef)
+    loss += model._penalty(float(w.sum())).bind(datafit.layout).value(coef)
     return float(loss * w.sum())
 
 

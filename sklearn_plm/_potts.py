@@ -7,16 +7,15 @@ import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
-from ._objective import L2Penalty, SumPenalty
+from ._penalties import GroupL1Penalty, L2Penalty, SumPenalty
 from ._potts_dispatch import potts_log_conditionals
-from ._potts_objective import (PackedSymmetricPotts, PottsGroupL1, PottsPseudoLikelihood,
-                               coef_to_params, params_to_coef)
+from ._potts_objective import PottsPseudoLikelihood
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
 from ._mutation import mutation_effects
-from ._potts_layout import potts_fields
+from ._potts_layout import coef_to_params, params_to_coef, potts_fields
 from ._recall import RecallResult, code_marginals, complete_codes, free_sites
 from ._sampling import gibbs_potts
-from ._solvers import fit_arrays, solve
+from ._solvers import make_solver, solve
 from ._state import check_count
 from ._validation import (MAX_STATES, check_model_memory, check_sample_weight, check_states,
                           check_temperature)
@@ -102,13 +101,16 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         objective divided by the sum of the weights ``W``, so ``"sum"`` with
         ``(le, lh, lg)`` is the same fit as ``"mean"`` with
         ``(le / W, 2 lh / W, lg / W)``.
-    solver : {"lbfgs", "gd"}, default="lbfgs"
+    solver : {"lbfgs", "gd", "fista"}, default="lbfgs"
         ``"lbfgs"`` minimizes the objective to ``tol``, starting as plmc does
         from zero couplings and the fields of the independent-site model
         (``log(W f_i(a) + 1) / beta``, with ``f_i`` the weighted state
         frequencies and ``W`` the sum of the weights); ``"gd"`` is full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
-        gradient clipping), starting from zero couplings and fields.
+        gradient clipping), starting from zero couplings and fields;
+        ``"fista"`` is accelerated proximal gradient from plmc's start (it
+        needs ``alpha_group=0``: the smoothed group penalty has no proximal
+        operator).
     max_iter : int, default=200
         L-BFGS iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-4
@@ -390,12 +392,8 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
 
     # -------------------------------------------------------------------- fit
 
-    def _penalty(self, n_sites, n_states, weight_sum, packed=False):
-        """The penalty of the mean objective, from the parameters as given.
-
-        ``packed``: for :class:`PackedSymmetricPotts` parameters, where each
-        pair's block is stored once (so its terms count twice).
-        """
+    def _penalty(self, weight_sum):
+        """The penalty of the mean objective, before a datafit binds it to its layout."""
         alpha, alpha_group = self.alpha, self.alpha_group
         alpha_fields = alpha if self.alpha_fields is None else self.alpha_fields
         if self.penalty_scale == "sum":
@@ -404,22 +402,14 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
             # plmc's lh ||h||^2 is alpha_fields/2 ||h||^2 with alpha_fields = 2 lh
             alpha, alpha_fields = alpha / weight_sum, 2.0 * alpha_fields / weight_sum
             alpha_group = alpha_group / weight_sum
-        if packed:
-            n_pairs = n_sites * (n_sites - 1) // 2
-            return SumPenalty(L2Penalty(2 * alpha, alpha_fields, n_pairs * n_states**2),
-                              PottsGroupL1(2 * alpha_group, n_pairs, n_states, diagonal=False))
-        return SumPenalty(L2Penalty(alpha, alpha_fields, n_sites * n_states**2),
-                          PottsGroupL1(alpha_group, n_sites, n_states))
+        return SumPenalty(L2Penalty(alpha, alpha_fields), GroupL1Penalty(alpha_group))
 
-    def _initial_coef(self, datafit, weight_sum):
+    def _initial_coef(self, datafit, solver, sample_weight):
         N, q = datafit.n_sites, datafit.n_states
         if (self.warm_start and hasattr(self, "coupling_")
                 and self.coupling_.shape[0] == N and self.n_states_ == q):
             return params_to_coef(self.coupling_, self.fields_, self.fit_fields)
-        if self.solver == "lbfgs":
-            # plmc's start: the independent-site fields, zero couplings
-            return datafit.independent_site_coef(weight_sum)
-        return np.zeros((N, datafit.n_params))
+        return datafit.initial_coef(solver.start, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -449,28 +439,27 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         X = self._validate_input(X, reset=True)
         codes, q = self._codes(X)
         N = X.shape[1]
-        # L-BFGS solves a symmetric fit over the free parameters only (plmc's
-        # layout, half the memory); gradient descent keeps the row layout
-        packed = self.symmetric and self.solver == "lbfgs"
+        solver = make_solver(self)
+        # A solver of flat vectors solves a symmetric fit over the free
+        # parameters only (plmc's layout, half the memory): the datafit decides.
+        packed = self.symmetric and solver.flat_parameters
         check_model_memory(
-            N * q, fit_arrays(N, symmetric=self.symmetric, solver=self.solver,
-                              n_jobs=self.n_jobs, packed=packed),
+            N * q, solver.fit_arrays(N, symmetric=self.symmetric, n_jobs=self.n_jobs,
+                                     packed=packed),
             what="Potts pseudo-likelihood fit", hint=" (sites times states)")
         sample_weight = check_sample_weight(sample_weight, X)
-        datafit = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
+        rows = PottsPseudoLikelihood(q, self.beta, self.fit_fields).initialize(
             codes, sample_weight, X.dtype)
-        W = float(sample_weight.sum())
-        penalty = self._penalty(N, q, W, packed=packed)
-        coef0 = self._initial_coef(datafit, W)
+        datafit = rows.for_solver(solver, self.symmetric)
+        penalty = self._penalty(float(sample_weight.sum())).bind(datafit.layout)
+        solver.check(datafit, penalty, type(self).__name__)
+        coef0 = self._initial_coef(rows, solver, sample_weight)
         if self.symmetric:
-            coef0 = datafit.symmetrize(coef0)
-        if packed:
-            datafit = PackedSymmetricPotts(datafit)
-            coef0 = datafit.pack(coef0)
-
+            coef0 = rows.symmetrize(coef0)
+        # the row-layout start is dropped before solving (it is as large as the fit)
+        coef0 = datafit.from_rows(coef0)
         coef, self.n_iter_, self.loss_ = solve(self, datafit, penalty, coef0)
-        if packed:
-            coef = datafit.unpack(coef)
+        coef = datafit.to_rows(coef)
 
         J, h = coef_to_params(coef, N, q, self.fit_fields)
         if self.symmetric:

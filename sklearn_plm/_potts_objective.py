@@ -1,4 +1,4 @@
-"""Potts (categorical) pseudo-likelihood datafit and penalty.
+"""Potts (categorical) pseudo-likelihood datafits: one row per site, or packed symmetric.
 
 Same interface as :class:`~sklearn_plm._objective.IsingPseudoLikelihood`, so
 the solvers of ``_solvers.py`` fit Potts models unchanged.
@@ -18,6 +18,9 @@ coef[i]``. :func:`coef_to_params` and :func:`params_to_coef` convert to the
 
 import numpy as np
 
+from ._datafits import BaseDatafit, ParameterLayout
+# The group-L1 penalty lives in _penalties; this name stays importable from here.
+from ._penalties import GroupL1Penalty as PottsGroupL1  # noqa: F401
 from ._potts_dispatch import (packed_to_rows, potts_gather_value_grad, potts_residual,
                               rows_to_packed)
 from ._potts_layout import coef_to_params, params_to_coef  # noqa: F401 (the datafit's layout)
@@ -101,7 +104,7 @@ def sparse_tiles(codes, n_states, tile):
     return ref, colptr, ent
 
 
-class PottsPseudoLikelihood:
+class PottsPseudoLikelihood(BaseDatafit):
     """Negative pseudo-log-likelihood of categorical data, averaged over samples.
 
     With couplings ``J`` (zero blocks ``J[i, i]``) and fields ``h``, the
@@ -248,6 +251,23 @@ class PottsPseudoLikelihood:
             grad[k, i * q:(i + 1) * q] = 0.0
         return float(row_loss.sum()), grad.reshape(nb, self.n_params)
 
+    @property
+    def layout(self):
+        """Row ``i`` holds the q*q blocks ``J[i, j]``, ``j = 0..N-1``, then the fields."""
+        return ParameterLayout(self.n_sites * self.n_states**2, self.n_states**2)
+
+    def initial_coef(self, start, sample_weight):
+        """The independent-site model (``start="optimum"``, plmc's start) or zeros (``"path"``)."""
+        if start == "optimum":
+            return self.independent_site_coef(float(np.sum(sample_weight)))
+        return np.zeros((self.n_sites, self.n_params))
+
+    def for_solver(self, solver, symmetric):
+        """Packed pair blocks for a symmetric fit by a solver of flat vectors (half the memory)."""
+        if symmetric and solver.flat_parameters:
+            return PackedSymmetricPotts(self)
+        return self
+
     def symmetrize(self, grad):
         """Project a full gradient on ``J[i, j, a, b] = J[j, i, b, a]`` in place.
 
@@ -262,67 +282,7 @@ class PottsPseudoLikelihood:
         return grad
 
 
-class PottsGroupL1:
-    """Group-L1 penalty on the coupling blocks, the smoothed form plmc uses (``-lg``).
-
-    ``alpha_group / 2 * sum_{i != j} sqrt(eps + ||J[i, j]||^2)`` over ordered
-    pairs of distinct sites, so that symmetric couplings pay plmc's
-    ``alpha_group * sum_{i < j} sqrt(eps + ||e_ij||^2)``; ``eps`` keeps the
-    objective smooth for L-BFGS (plmc's ``REGULARIZATION_GROUP_EPS``).
-
-    Parameters
-    ----------
-    alpha_group : float
-        Strength of the penalty.
-    n_sites, n_states : int
-        ``N`` and ``q``; the block ``J[i, j]`` is the contiguous slice
-        ``coef[i, j*q*q:(j+1)*q*q]`` of the row layout.
-    eps : float, default=1e-3
-        Smoothing inside the square root.
-    diagonal : bool, default=True
-        Whether row ``k`` holds a diagonal block ``J[start + k, start + k]``,
-        which is not a parameter (False for the packed rows of
-        :class:`PackedSymmetricPotts`, whose blocks are the pairs ``i < j``).
-    """
-
-    def __init__(self, alpha_group, n_sites, n_states, eps=1e-3, diagonal=True):
-        self.alpha_group = alpha_group
-        self.n_sites = n_sites
-        self.n_states = n_states
-        self.eps = eps
-        self.diagonal = diagonal
-
-    @property
-    def active(self):
-        return self.alpha_group != 0
-
-    def _norms(self, coef, start):
-        N, qq = self.n_sites, self.n_states ** 2
-        blocks = coef[:, :N * qq].reshape(len(coef), N, qq)
-        norms = np.sqrt(self.eps + np.einsum("kjc,kjc->kj", blocks, blocks))
-        # the blocks J[i, i] are not parameters
-        off = np.ones(norms.shape, dtype=bool)
-        if self.diagonal:
-            off[np.arange(len(coef)), start + np.arange(len(coef))] = False
-        return blocks, norms, off
-
-    def value(self, coef, start=0):
-        """Penalty of the rows of sites ``start:start + len(coef)``."""
-        _, norms, off = self._norms(coef, start)
-        return 0.5 * self.alpha_group * float(norms[off].sum())
-
-    def add_grad(self, coef, grad, start=0):
-        """Add the penalty's gradient to ``grad`` in place."""
-        N, qq = self.n_sites, self.n_states ** 2
-        blocks, norms, off = self._norms(coef, start)
-        scale = np.where(off, 0.5 * self.alpha_group / norms, 0.0)
-        view = grad[:, :N * qq].view()
-        view.shape = (len(coef), N, qq)  # raises rather than copies
-        view += scale[..., None] * blocks
-        return grad
-
-
-class PackedSymmetricPotts:
+class PackedSymmetricPotts(BaseDatafit):
     """Symmetric Potts data term over the free parameters only, as plmc stores them.
 
     The parameter vector is one row: the blocks ``e_ij = J[i, j]`` of the
@@ -432,4 +392,16 @@ class PackedSymmetricPotts:
     def symmetrize(self, grad):
         """Packed parameters are symmetric by construction."""
         return grad
+
+    @property
+    def layout(self):
+        """One row: the q*q blocks of the pairs i < j, each read by two conditionals."""
+        q = self.datafit.n_states
+        return ParameterLayout(self.n_couplings, q * q, pair_weight=2, diagonal_blocks=False)
+
+    def from_rows(self, coef):
+        return self.pack(coef)
+
+    def to_rows(self, coef):
+        return self.unpack(coef)
 

@@ -6,8 +6,9 @@ import numpy as np
 
 from ._sklearn_compat import _fit_context, Interval, StrOptions
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseIsingMemory
-from ._objective import IsingPseudoLikelihood, L2Penalty
-from ._solvers import PARTIAL_FIT_ARRAYS, fit_arrays, solve
+from ._objective import IsingPseudoLikelihood
+from ._penalties import ElasticNetPenalty, L2Penalty
+from ._solvers import PARTIAL_FIT_ARRAYS, make_solver, solve
 from ._stochastic import AdamState, adam_step
 from ._threading import limit_blas_threads
 from ._validation import (
@@ -31,8 +32,11 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
     with :math:`\sigma` the logistic function; with asymmetric couplings this
     is one logistic regression per site. The objective is the mean over
     patterns of the negative pseudo-log-likelihood (a sum over sites) plus
-    :math:`\frac{\alpha}{2} \|J\|^2 + \frac{\alpha_b}{2} \|b\|^2`
-    (``alpha`` and ``alpha_fields``).
+    :math:`\alpha \left(\rho \|J\|_1 + \frac{1 - \rho}{2} \|J\|^2\right)
+    + \frac{\alpha_b}{2} \|b\|^2` (``alpha``, ``l1_ratio`` :math:`\rho`
+    and ``alpha_fields``): an L2 penalty by default, the L1 penalty of sparse
+    structure learning (Ravikumar, Wainwright and Lafferty, 2010) with
+    ``l1_ratio=1``.
 
     Run at zero temperature (:math:`s_i \leftarrow \operatorname{sign}(h_i)`)
     the trained network is an
@@ -61,14 +65,21 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         Learn a field ``b_i`` per site. The paper uses no fields.
     alpha_fields : float, default=None
         L2 penalty on the fields; None uses ``alpha``.
-    solver : {"lbfgs", "gd"}, default="lbfgs"
+    l1_ratio : float, default=0.0
+        Share of L1 in the coupling penalty (scikit-learn's ``ElasticNet``
+        convention): 0 is L2, 1 is L1, whose fits set couplings exactly to
+        zero (see :meth:`graph` and :func:`~sklearn_plm.pseudolikelihood_path`).
+        A positive ``l1_ratio`` needs ``solver="fista"``.
+    solver : {"lbfgs", "gd", "fista"}, default="lbfgs"
         ``"lbfgs"`` minimizes the objective to ``tol``; each evaluation is two
         matrix products through BLAS. ``"gd"`` is the paper's full-batch
         gradient descent (``max_iter`` epochs at ``learning_rate``, optional
         gradient clipping), whose training-time path goes from the Hebb rule
-        towards maximal stability.
+        towards maximal stability. ``"fista"`` is accelerated proximal
+        gradient, for any ``l1_ratio``: it stops when the largest entry of
+        the gradient mapping (zero exactly at the optimum) is at most ``tol``.
     max_iter : int, default=200
-        L-BFGS iterations per site block, or gradient-descent epochs.
+        L-BFGS or FISTA iterations per site block, or gradient-descent epochs.
     tol : float, default=1e-5
         L-BFGS stops when the largest absolute entry of the gradient of the
         objective (the mean over patterns of the negative pseudo-log-likelihood
@@ -188,6 +199,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         "init": [StrOptions({"auto", "zeros", "hebb"})],
         "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -198,6 +210,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         symmetric=False,
         fit_fields=False,
         alpha_fields=None,
+        l1_ratio=0.0,
         solver="lbfgs",
         max_iter=200,
         tol=1e-5,
@@ -222,6 +235,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.symmetric = symmetric
         self.fit_fields = fit_fields
         self.alpha_fields = alpha_fields
+        self.l1_ratio = l1_ratio
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
@@ -255,7 +269,8 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             state.check(type(self).__name__, self.n_features_in_, finite)
 
     def _check_fit_memory(self, n_features):
-        kw = {"symmetric": self.symmetric, "solver": self.solver, "n_jobs": self.n_jobs}
+        fit_arrays = make_solver(self).fit_arrays
+        kw = {"symmetric": self.symmetric, "n_jobs": self.n_jobs}
         hint = ""
         lean = fit_arrays(n_features, **{**kw, "symmetric": False, "n_jobs": 1})
         lean_bytes = lean * n_features**2 * 8.0
@@ -274,12 +289,18 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             if self.fit_fields:
                 coef[:, n] = self.fields_
             return coef
-        init = self.init
-        if init == "auto":
-            init = "hebb" if self.solver == "gd" else "zeros"
-        if init == "hebb":
+        if self.init == "auto":
+            return datafit.initial_coef(make_solver(self).start, sample_weight)
+        if self.init == "hebb":
             return datafit.hebb(sample_weight)
         return np.zeros((n, datafit.n_params))
+
+    def _penalty(self):
+        """The penalty of the objective, before a datafit binds it to its layout."""
+        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
+        if self.l1_ratio == 0:
+            return L2Penalty(self.alpha, alpha_fields)
+        return ElasticNetPenalty(self.alpha, self.l1_ratio, alpha_fields)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
@@ -309,9 +330,9 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         n_features = X.shape[1]
         self._check_fit_memory(n_features)
         sample_weight = check_sample_weight(sample_weight, X)
-        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
-        penalty = L2Penalty(self.alpha, alpha_fields, n_features)
+        penalty = self._penalty().bind(datafit.layout)
+        make_solver(self).check(datafit, penalty, type(self).__name__)
         # one BLAS thread: the Hebb start of "gd" must not depend on n_jobs
         with limit_blas_threads(1):
             coef0 = self._initial_coef(datafit, sample_weight)
@@ -330,6 +351,41 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.encoding_ = encoding
         self._adam = None
         return self
+
+    def graph(self, rule="and", threshold=0.0):
+        """Interaction graph of the couplings (see :func:`~sklearn_plm.metrics.coupling_graph`).
+
+        Parameters
+        ----------
+        rule : {"and", "or"}, default="and"
+            A pair is an edge when both (``"and"``) or either (``"or"``) of
+            ``|J_ij|`` and ``|J_ji|`` exceed ``threshold``.
+        threshold : float, default=0.0
+            0 keeps every nonzero coupling: the support of an L1 fit.
+
+        Returns
+        -------
+        graph : ndarray of shape (n_features, n_features), bool
+            Symmetric adjacency matrix.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_plm import PseudoLikelihoodMemory
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.choice([-1.0, 1.0], size=(500, 4))
+        >>> X[:, 1] = np.where(rng.random(500) < 0.9, X[:, 0], -X[:, 0])
+        >>> memory = PseudoLikelihoodMemory(alpha=0.05, l1_ratio=1.0, solver="fista").fit(X)
+        >>> memory.graph().astype(int)
+        array([[0, 1, 0, 0],
+               [1, 0, 0, 0],
+               [0, 0, 0, 0],
+               [0, 0, 0, 0]])
+        """
+        from .metrics import coupling_graph
+
+        self._check_fitted()
+        return coupling_graph(self.coupling_, rule=rule, threshold=threshold)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -382,9 +438,12 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
             self._check_fitted()
         S = to_spins(X, X.dtype if first else self.coupling_.dtype)
         sample_weight = check_sample_weight(sample_weight, X)
-        alpha_fields = self.alpha if self.alpha_fields is None else self.alpha_fields
         datafit = IsingPseudoLikelihood(self.beta, self.fit_fields).initialize(S, sample_weight)
-        penalty = L2Penalty(self.alpha, alpha_fields, n_features)
+        penalty = self._penalty().bind(datafit.layout)
+        if not penalty.smooth:
+            raise ValueError(
+                f"partial_fit takes Adam steps, which need a smooth penalty; l1_ratio="
+                f"{self.l1_ratio} is not. Use fit with solver='fista', or l1_ratio=0.")
         state = getattr(self, "_adam", None)
         if state is None or state.coef.shape != (n_features, datafit.n_params):
             coef = np.zeros((n_features, datafit.n_params))

@@ -684,7 +684,8 @@ def test_packed_symmetric_parameters_round_trip_and_gradient(rng, monkeypatch, N
     np.testing.assert_array_equal(packed.unpack(x), coef)
     # same objective as the row layout; the gradient is that of f(unpack(x))
     est = PottsPseudoLikelihoodMemory(0.3, alpha_fields=0.2, alpha_group=0.1)
-    pen_full, pen_packed = est._penalty(N, q, 1.0), est._penalty(N, q, 1.0, packed=True)
+    pen_full, pen_packed = (est._penalty(1.0).bind(full.layout),
+                            est._penalty(1.0).bind(packed.layout))
     f_full = full.value_grad(coef, 0, N)[0] + pen_full.value(coef)
     f, g = packed.value_grad(x)
     f += pen_packed.value(x)
