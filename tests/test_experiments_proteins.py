@@ -1,4 +1,4 @@
-"""The proteins experiment: the paper's load axis and curves, the family loader, the protocol search.
+"""The proteins experiment: the paper's load axis and curves, the loader, the protocol search.
 
 Fits here are tiny (a few sequences, a strong penalty, few iterations); the
 real runs are in doc/experiments.md.

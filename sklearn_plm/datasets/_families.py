@@ -59,7 +59,7 @@ def _sha256(path):
 
 
 def _copy_checked(source, target, checksum):
-    """Copy ``source`` to ``target`` through a temporary file renamed only when its hash is right."""
+    """Copy ``source`` to ``target`` via a temporary file, renamed once its hash is right."""
     fd, temp = tempfile.mkstemp(prefix=target.name + ".part_", dir=target.parent)
     os.close(fd)
     try:
