@@ -64,6 +64,7 @@ def test_symmetrized_copy():
     assert sym.transform(X[:3]).shape == (3, 6)
 
 
+@pytest.mark.slow
 @needs_families
 def test_warm_start_along_the_load_axis_reaches_the_cold_optimum(families):
     X = _families.fetch_protein_family("PF00014").data[:60].astype(float)
@@ -74,6 +75,7 @@ def test_warm_start_along_the_load_axis_reaches_the_cold_optimum(families):
     np.testing.assert_allclose(warm.coupling_, cold.coupling_, atol=1e-5)
 
 
+@pytest.mark.slow
 @needs_families
 def test_proteins_on_the_papers_family(families, tmp_path):
     module = get_experiment("proteins")
