@@ -1,6 +1,8 @@
 """The one module that imports scikit-learn's private API.
 
 ``_fit_context``, the parameter-validation helpers, ``_check_sample_weight``,
+the dataset fetcher ``_fetch_remote`` (download to a temporary file, SHA-256
+check, atomic rename) with its ``RemoteFileMetadata``,
 the imputers' base class ``_BaseImputer`` (``missing_values``,
 ``add_indicator``, ``keep_empty_features``) and its helpers (``_get_mask``,
 ``is_scalar_nan``) are not public
@@ -9,6 +11,7 @@ imports them from here, so that a move is a one-file fix.
 """
 
 from sklearn.base import _fit_context
+from sklearn.datasets._base import RemoteFileMetadata, _fetch_remote
 from sklearn.impute._base import _BaseImputer
 from sklearn.utils._mask import _get_mask
 from sklearn.utils._missing import is_scalar_nan
@@ -17,6 +20,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _check_feature_names_in, _check_sample_weight
 
-__all__ = ["Interval", "StrOptions", "_BaseImputer", "_check_feature_names_in",
-           "_check_sample_weight", "_fit_context", "_get_mask", "is_scalar_nan",
+__all__ = ["Interval", "RemoteFileMetadata", "StrOptions", "_BaseImputer",
+           "_check_feature_names_in", "_check_sample_weight", "_fetch_remote", "_fit_context",
+           "_get_mask", "is_scalar_nan",
            "validate_parameter_constraints", "validate_params"]

@@ -203,10 +203,10 @@ def test_proteins_penalty_stores_the_training_sequences():
     from sklearn_plm import PottsPseudoLikelihoodMemory
     from sklearn_plm.datasets import load_ww_domain
 
-    config = get_experiment("proteins").QUICK
     X = load_ww_domain().data[::3][:651].astype(float)      # P/(Nq) = 1
-    est = PottsPseudoLikelihoodMemory(alpha=config["l2"], tol=config["tol"], n_states=21,
-                                      max_iter=config["max_iter"], n_jobs=1).fit(X)
+    # the proteins experiment's penalty, to the tolerance of its WW-domain notes
+    est = PottsPseudoLikelihoodMemory(alpha=get_experiment("proteins").QUICK["l2"], tol=1e-5,
+                                      n_states=21, max_iter=1000, n_jobs=1).fit(X)
     recalled = est.transform(X)
     assert np.mean(recalled == X) >= 0.99
     # the sequences it loses are those a one-site neighbour makes unstorable
@@ -236,37 +236,6 @@ def test_spin_glass_small_lattice(tmp_path):
     assert rows[-1]["test"] > rows[0]["test"]
     assert res.true_couplings > max(r["random"] for r in rows)
     _check_files(res, tmp_path, ["spin-glass.csv", "spin-glass.txt"])
-
-
-@pytest.mark.slow
-def test_proteins_tiny(tmp_path):
-    pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
-    module = get_experiment("proteins")
-    res = module.run({"loads": [0.01, 0.1], "max_iter": 40, "n_top": 5, "n_seeds": 1,
-                      "verbose": False}, out=tmp_path)
-    for row in res.proteins:
-        assert row["train"] == pytest.approx(1.0, abs=0.01)
-        assert row["unrelated_identity"] < row["test"] < row["train"]
-    assert len(res.proteins_contacts) == 5
-    assert all(r["separation"] >= 5 for r in res.proteins_contacts)
-    assert res.contact_scores.shape == (31, 31)
-    _check_files(res, tmp_path, ["proteins.csv", "proteins_contacts.csv"])
-
-
-@pytest.mark.slow
-def test_proteins_protocol_variants(tmp_path):
-    pytest.importorskip("logomaker", reason="the WW alignment ships with logomaker")
-    module = get_experiment("proteins")
-    res = module.run({"loads": [0.1], "n_test": 100, "max_iter": 40, "n_top": 5,
-                      "n_seeds": 1, "recall": "async", "fit_fields": False,
-                      "verbose": False}, out=tmp_path)
-    assert [r["couplings"] for r in res.proteins] == ["asym", "sym"]
-    for row in res.proteins:
-        # random-order sweeps reach a fixed point at this load
-        assert row["test_converged"] == 1.0
-        assert row["train"] == pytest.approx(1.0, abs=0.01)
-    text = (tmp_path / "proteins.txt").read_text()
-    assert "100 async sweeps" in text and "no fields" in text
 
 
 def test_cli_help_lists_experiments(capsys):
