@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from ._dynamics import async_recall, sync_step
+from ._dynamics_dispatch import async_recall, sync_step
 from ._ties import field_tolerance
 from ._threading import limit_blas_threads
 
@@ -122,7 +122,7 @@ def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=No
     """Call a compiled asynchronous-recall kernel (binary or Potts) on all rows.
 
     ``X`` (states) and ``H`` (their local fields) are updated in place; the
-    kernel signature is the one of :func:`~sklearn_plm._dynamics.async_recall`.
+    kernel signature is the one of :func:`~sklearn_plm._dynamics_fast.async_recall`.
     ``tie`` holds the per-site tie thresholds (None: those of
     :func:`~sklearn_plm._ties.field_tolerance` for binary ``JT`` without fields).
     Returns the sweeps run and the convergence flag of each row.
