@@ -116,6 +116,19 @@ class BuildExt(build_ext):
     ``SKLEARN_PLM_NO_CCACHE=1`` turns this off.
     """
 
+    def finalize_options(self):
+        super().finalize_options()
+        # build_ext's own up-to-date test compares the built extension with its
+        # sources' times only: a debug or serial build goes to its own
+        # directories, so switching back never takes its files as up to date.
+        # (Editable and wheel builds use fresh directories and are left alone.)
+        tag = "".join(suffix for name, suffix in (("SKLEARN_PLM_CYTHON_DEBUG", "-debug"),
+                                                   ("SKLEARN_PLM_NO_OPENMP", "-serial"))
+                      if os.environ.get(name))
+        if tag and self.inplace and not getattr(self, "editable_mode", False):
+            self.build_lib += tag
+            self.build_temp += tag
+
     def build_extensions(self):
         ccache = shutil.which("ccache")
         if (ccache and self.compiler.compiler_type == "unix" and not os.environ.get("CC")
