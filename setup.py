@@ -102,9 +102,10 @@ def _extensions():
     # environment (pip's build isolation installs Cython anew, so its .pxd files
     # look newer) hit Cython's content-addressed cache instead: the key hashes
     # the sources, their dependencies, Cython's version and the directives.
-    build = ROOT / "build" / ("cython-debug" if debug else "cython")
-    return cythonize(extensions, compiler_directives=directives, build_dir=str(build),
-                     cache=str(ROOT / "build" / "cython-cache"))
+    # relative paths, like the sources: an sdist lists the generated C files
+    build = os.path.join("build", "cython-debug" if debug else "cython")
+    return cythonize(extensions, compiler_directives=directives, build_dir=build,
+                     cache=os.path.join("build", "cython-cache"))
 
 
 class BuildExt(build_ext):
