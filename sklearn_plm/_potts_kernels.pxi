@@ -1,6 +1,6 @@
 # Compiled kernels of the Potts (categorical) pseudo-likelihood memory, included
 # by _potts_fast.pyx (baseline flags) and _potts_fast_avx2.pyx (built with
-# -mavx2 -mfma on x86_64); sklearn_plm/_potts_dispatch.py picks one at import.
+# -mavx2 -mfma on x86_64); sklearn_plm/_simd.py picks one at import.
 # The Python layer (sklearn_plm/_potts_objective.py, sklearn_plm/_potts.py)
 # validates codes, shapes, dtypes and contiguity before calling in.
 #
@@ -21,6 +21,41 @@ from libc.stdint cimport uint64_t
 from libc.stdlib cimport free, malloc
 from ._random cimport shuffle
 
+# Row additions of the gather kernel, ``z[0:n] += d[0:n]`` on rows padded to
+# whole 32-byte vectors. The common widths (24: q = 21 in float32 and float64;
+# 8: q = 5 or 8) get loops of fixed length that the compiler unrolls into a few
+# vector instructions, and ``restrict`` spares the run-time overlap test that a
+# generic loop pays at every entry.
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #define PLM_RESTRICT __restrict
+    #else
+    #define PLM_RESTRICT __restrict__
+    #endif
+    #define PLM_ADD_ROW(T, NAME)                                                  \
+        static inline void NAME(T *PLM_RESTRICT z, const T *PLM_RESTRICT d,       \
+                                Py_ssize_t n)                                     \
+        {                                                                         \
+            Py_ssize_t a;                                                         \
+            if (n == 24) { for (a = 0; a < 24; a++) z[a] += d[a]; }               \
+            else if (n == 8) { for (a = 0; a < 8; a++) z[a] += d[a]; }            \
+            else { for (a = 0; a < n; a++) z[a] += d[a]; }                        \
+        }
+    PLM_ADD_ROW(float, plm_add_row_f)
+    PLM_ADD_ROW(double, plm_add_row_d)
+    """
+    void plm_add_row_f(float *z, const float *d, Py_ssize_t n) noexcept nogil
+    void plm_add_row_d(double *z, const double *d, Py_ssize_t n) noexcept nogil
+
+
+cdef inline void _add_row(floating *z, const floating *d, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        plm_add_row_f(z, d, n)
+    else:
+        plm_add_row_d(z, d, n)
+
+
 # Storage of the gather kernel's gradient, independent of the parameters' type.
 ctypedef fused gradient_t:
     float
@@ -31,19 +66,22 @@ cdef inline double _residual_inplace(floating *z, Py_ssize_t q, double beta, Py_
                                      double w) noexcept nogil:
     # z <- w beta (softmax(beta z) - e_y); returns w (logsumexp(beta z) - beta z_y).
     # Exponentials and the sum in double whatever the storage type of z.
+    # beta multiplies differences from the maximum (beta > 0), never a term that
+    # is then subtracted: with FMA contraction (the AVX2 build), beta z_a - beta m
+    # keeps the rounding error of beta m, which overflows exp at large beta.
     cdef Py_ssize_t a
-    cdef double m = beta * z[0], s = 0.0, zy = beta * z[y], e
+    cdef double m = z[0], s = 0.0, zy = z[y], e
     for a in range(1, q):
-        if beta * z[a] > m:
-            m = beta * z[a]
+        if z[a] > m:
+            m = z[a]
     for a in range(q):
-        e = exp(beta * z[a] - m)
+        e = exp(beta * (z[a] - m))
         z[a] = <floating>e
         s = s + e
     for a in range(q):
         z[a] = <floating>(w * beta * (z[a] / s))
     z[y] = <floating>(z[y] - w * beta)
-    return w * (m + log(s) - zy)
+    return w * (log(s) + beta * (m - zy))
 
 
 def potts_residual(
@@ -75,16 +113,17 @@ def potts_residual(
                 for a in range(q):
                     z[a] = 0.0
                 continue
-            zy = beta * z[y]
-            m = beta * z[0]
+            # differences from the maximum, as in _residual_inplace
+            zy = z[y]
+            m = z[0]
             for a in range(1, q):
-                if beta * z[a] > m:
-                    m = beta * z[a]
+                if z[a] > m:
+                    m = z[a]
             s = 0.0
             for a in range(q):
-                z[a] = <floating>exp(beta * z[a] - m)
+                z[a] = <floating>exp(beta * (z[a] - m))
                 s = s + z[a]
-            acc = acc + m + log(s) - zy
+            acc = acc + log(s) + beta * (m - zy)
             for a in range(q):
                 z[a] = <floating>(w * beta * (z[a] / s))
             z[y] = <floating>(z[y] - w * beta)
@@ -209,10 +248,7 @@ def potts_gather_value_grad(
                     dj = D + j * col_size
                     for k in range(colptr[tt, j], colptr[tt, j + 1]):
                         e = ent[k]
-                        z = Z + (e >> 16) * qp
-                        drow = dj + (e & 0xFFFF) * qp
-                        for a in range(qp):
-                            z[a] = z[a] + drow[a]
+                        _add_row(Z + (e >> 16) * qp, dj + (e & 0xFFFF) * qp, qp)
                 xi = &XT[i, t0]
                 for r in range(nt):
                     z = Z + r * qp
@@ -231,10 +267,7 @@ def potts_gather_value_grad(
                     gj = Gt + j * col_size
                     for k in range(colptr[tt, j], colptr[tt, j + 1]):
                         e = ent[k]
-                        z = Z + (e >> 16) * qp
-                        drow = gj + (e & 0xFFFF) * qp
-                        for a in range(qp):
-                            drow[a] = drow[a] + z[a]
+                        _add_row(gj + (e & 0xFFFF) * qp, Z + (e >> 16) * qp, qp)
                 if (tt + 1) % FLUSH == 0 or tt == n_tiles - 1:
                     for j in range(n_sites):
                         if j == i:
@@ -322,14 +355,15 @@ def potts_log_conditionals(
             if y < 0:
                 continue
             h = &H[mu, i * q]
-            m = beta * h[0]
+            # differences from the maximum, as in _residual_inplace: finite at any beta
+            m = h[0]
             for a in range(1, q):
-                if beta * h[a] > m:
-                    m = beta * h[a]
+                if h[a] > m:
+                    m = h[a]
             s = 0.0
             for a in range(q):
-                s = s + exp(beta * h[a] - m)
-            acc = acc + beta * h[y] - m - log(s)
+                s = s + exp(beta * (h[a] - m))
+            acc = acc - beta * (m - h[y]) - log(s)
         out[mu] = acc
 
 

@@ -18,7 +18,7 @@ stabilities) takes its thresholds from this module.
 
 import numpy as np
 
-from ._dynamics import column_sumsq
+from ._dynamics_dispatch import column_sumsq
 
 #: Relative tie tolerance by floating-point type (about 100 machine epsilons
 #: for float32, which also absorbs the drift of incrementally updated fields;

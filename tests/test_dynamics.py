@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sklearn_plm._dynamics import column_sumsq, sync_step
+from sklearn_plm._dynamics_dispatch import column_sumsq, sync_step
 from sklearn_plm._ties import field_tolerance
 
 

@@ -249,3 +249,34 @@ def test_long_vectors_give_the_same_iterates_for_any_thread_count(history_dtype)
     assert runs[0].nit == 15 and runs[0].fun < fun(np.zeros(n))[0]
     # and the iterates approach the minimizer b / d
     assert np.linalg.norm(runs[0].x - b / d) < 0.05 * np.linalg.norm(b / d)
+
+
+@pytest.mark.parametrize("history_dtype", [np.float64, np.float32])
+def test_reused_arrays_leave_the_start_and_the_iterates_alone(history_dtype):
+    # trial points go to a spare array (the previous iterate) and the direction
+    # to one array of the history: x0 must stay untouched, every point handed to
+    # fun must be a point of the run, and the iterates must be those of a run
+    # whose points are all fresh copies
+    n = 1000
+    d = np.linspace(1.0, 30.0, n)
+    b = np.sin(np.arange(n))
+    seen = []
+
+    def fun(x):
+        seen.append(x.copy())
+        return 0.5 * float(x @ (d * x)) - float(b @ x), d * x - b
+
+    def fun_copy(x):
+        x = x.copy()
+        return 0.5 * float(x @ (d * x)) - float(b @ x), d * x - b
+
+    x0 = np.full(n, 0.5)
+    res = minimize_lbfgs(fun, x0, max_iter=12, gtol=0.0, ftol=0.0, history_dtype=history_dtype)
+    ref = minimize_lbfgs(fun_copy, np.full(n, 0.5), max_iter=12, gtol=0.0, ftol=0.0,
+                         history_dtype=history_dtype)
+    np.testing.assert_array_equal(x0, np.full(n, 0.5))
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert res.nit == 12 and res.x is not x0
+    # the returned iterate is the last point evaluated with its objective
+    assert any(np.array_equal(res.x, p) for p in seen)
+    assert res.fun == pytest.approx(fun_copy(res.x)[0], rel=1e-12)

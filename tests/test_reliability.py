@@ -69,7 +69,7 @@ def test_ctrl_c_during_recall_in_threads_stops_promptly():
 
 
 def test_aborted_recall_threads_stop_at_their_next_step_or_chunk():
-    from sklearn_plm._dynamics import async_recall
+    from sklearn_plm._dynamics_dispatch import async_recall
     from sklearn_plm._recall._zero_temperature import (RecallInterrupted, run_async_kernel,
                                                        sync_recall)
 

@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import sparse
 
-from .._dynamics import async_recall, sync_step
+from .._dynamics_dispatch import async_recall, sync_step
 from .._potts_dispatch import potts_async_recall
 from .._potts_layout import field_columns, potts_fields
 from .._ties import field_tolerance, site_tolerance
@@ -112,7 +112,7 @@ def run_async_kernel(kernel, X, H, JT, free, max_iter, seed, n_threads, abort=No
     """Call a compiled asynchronous-recall kernel (binary or Potts) on all rows.
 
     ``X`` (states) and ``H`` (their local fields) are updated in place; the
-    kernel signature is the one of :func:`~sklearn_plm._dynamics.async_recall`.
+    kernel signature is the one of :func:`~sklearn_plm._dynamics_dispatch.async_recall`.
     ``tie`` holds the per-site tie thresholds (None: those of
     :func:`~sklearn_plm._ties.field_tolerance` for binary ``JT`` without fields).
     Returns the sweeps run and the convergence flag of each row.

@@ -1,4 +1,6 @@
-# Zero-temperature asynchronous dynamics for binary networks.
+# Zero-temperature asynchronous dynamics for binary networks, included by
+# _dynamics_fast.pyx (baseline flags) and _dynamics_fast_avx2.pyx (built with
+# -mavx2 -mfma on x86_64); sklearn_plm/_dynamics_dispatch.py picks one at import.
 # The Python layer (sklearn_plm/_recall.py) validates shapes, dtypes and
 # contiguity and computes the initial fields with one GEMM.
 
@@ -11,58 +13,31 @@ from ._random cimport shuffle
 
 
 # The sparse field update (a sum of columns of J, four at a time) is the hot
-# loop of recall. The baseline x86-64 build only has SSE2; on CPUs with AVX2
-# and FMA the same loop compiled for them runs ~1.5x faster, so the float32
-# version is compiled twice and picked at run time. Other platforms and
-# compilers get the plain build.
+# loop of recall. The baseline x86-64 build only has SSE2; the AVX2/FMA build
+# of this file (_dynamics_fast_avx2, picked at import by _dynamics_dispatch.py
+# like the Potts kernels) runs it ~1.5x faster.
 cdef extern from *:
     """
-    #define PLM_ADD_COLUMNS_BODY                                                  \
-        Py_ssize_t i, k = 0;                                                      \
-        for (; k + 4 <= n_flipped; k += 4) {                                      \
-            const float *r0 = JT + flipped[k] * n, *r1 = JT + flipped[k + 1] * n;  \
-            const float *r2 = JT + flipped[k + 2] * n, *r3 = JT + flipped[k + 3] * n; \
-            float d0 = delta[flipped[k]], d1 = delta[flipped[k + 1]];             \
-            float d2 = delta[flipped[k + 2]], d3 = delta[flipped[k + 3]];         \
-            for (i = 0; i < n; i++)                                               \
-                h[i] += (d0 * r0[i] + d1 * r1[i]) + (d2 * r2[i] + d3 * r3[i]);    \
-        }                                                                         \
-        for (; k < n_flipped; k++) {                                              \
-            const float *r0 = JT + flipped[k] * n;                                \
-            float d0 = delta[flipped[k]];                                         \
-            for (i = 0; i < n; i++)                                               \
-                h[i] += d0 * r0[i];                                               \
-        }
-
-    #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    #define PLM_DISPATCH_AVX2 1
-    __attribute__((target("avx2,fma")))
-    static void plm_add_columns_avx2(float *h, const float *JT, Py_ssize_t n,
-                                     const int *flipped, const float *delta,
-                                     Py_ssize_t n_flipped)
-    { PLM_ADD_COLUMNS_BODY }
-    #endif
-
-    static void plm_add_columns_base(float *h, const float *JT, Py_ssize_t n,
-                                     const int *flipped, const float *delta,
-                                     Py_ssize_t n_flipped)
-    { PLM_ADD_COLUMNS_BODY }
-
     /* h += sum_k delta[flipped[k]] * JT[flipped[k], :], JT of shape (n, n) */
     static void plm_add_columns_f(float *h, const float *JT, Py_ssize_t n,
                                   const int *flipped, const float *delta,
                                   Py_ssize_t n_flipped)
     {
-    #ifdef PLM_DISPATCH_AVX2
-        static int use_avx2 = -1;  /* racy first use is harmless: same answer */
-        if (use_avx2 < 0)
-            use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        if (use_avx2) {
-            plm_add_columns_avx2(h, JT, n, flipped, delta, n_flipped);
-            return;
+        Py_ssize_t i, k = 0;
+        for (; k + 4 <= n_flipped; k += 4) {
+            const float *r0 = JT + flipped[k] * n, *r1 = JT + flipped[k + 1] * n;
+            const float *r2 = JT + flipped[k + 2] * n, *r3 = JT + flipped[k + 3] * n;
+            float d0 = delta[flipped[k]], d1 = delta[flipped[k + 1]];
+            float d2 = delta[flipped[k + 2]], d3 = delta[flipped[k + 3]];
+            for (i = 0; i < n; i++)
+                h[i] += (d0 * r0[i] + d1 * r1[i]) + (d2 * r2[i] + d3 * r3[i]);
         }
-    #endif
-        plm_add_columns_base(h, JT, n, flipped, delta, n_flipped);
+        for (; k < n_flipped; k++) {
+            const float *r0 = JT + flipped[k] * n;
+            float d0 = delta[flipped[k]];
+            for (i = 0; i < n; i++)
+                h[i] += d0 * r0[i];
+        }
     }
     """
     void plm_add_columns_f(float *h, const float *JT, Py_ssize_t n, const int *flipped,
