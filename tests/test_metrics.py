@@ -413,9 +413,10 @@ def test_basin_size_criteria_differ_when_one_pattern_is_not_stored():
     radius[-1] = 2.0
     memory = OracleMemory(X, radius).fit(X)
     grid = np.linspace(0, 1, 11)
-    per_pattern = basin_size(memory, X, m_in=grid, random_state=0)
-    population = basin_size(memory, X, m_in=grid, criterion="population", threshold=0.85,
-                            random_state=0)
+    per_pattern = basin_size(memory, X, m_in=grid, criterion="pattern", random_state=0)
+    population = basin_size(memory, X, m_in=grid, threshold=0.85, random_state=0)
+    # the default is the criterion of the paper's figure: where the mean m_F curve reaches 1
+    assert population.criterion == "population"
     assert per_pattern.criterion == "pattern"
     assert per_pattern.basin_size == pytest.approx(0.9 * 0.5)
     assert population.basin_size == pytest.approx(0.5)   # the mean m_F is >= 0.85 from 0.5
