@@ -495,6 +495,14 @@ def _plot(plt, rows, curves, config):
                       color=color, lw=1.3, label=f"{label}: GD histogram")
             ax.plot(_GRID, p, "--", color=color, lw=1.2,
                     label=f"theory, $\\lambda$ = {row['lambda']:.2f}")
+        bars = paper_figure("stabilities_gd_histograms.csv")
+        for (p_alpha, epoch), name in zip(paper_histograms(), _PANELS):
+            sel_bars = [r for r in bars if r["panel"] == name and r["kind"] == "bar"]
+            if p_alpha != alpha or not any(r["epoch"] == epoch for r in sel):
+                continue
+            edges = [float(r["x0"]) for r in sel_bars] + [float(sel_bars[-1]["x1_or_none"])]
+            ax.stairs([float(r["value"]) for r in sel_bars], edges, color="k", lw=0.9,
+                      ls=(0, (1, 1)), label=f"paper's histogram, epoch {epoch}")
         ax.axvline(kmax, color="k", lw=1, ls=":", label=f"$\\kappa_{{max}}$ = {kmax:.3f}")
         ax.set_xlim(-2.0, 1.0 / np.sqrt(alpha) + 3.0)
         top = max(curves[(alpha, r["epoch"])][1].max() for r in sel)
