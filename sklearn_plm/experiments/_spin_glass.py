@@ -9,9 +9,11 @@ training samples a pseudo-likelihood memory is trained by gradient descent
 samples and at uniformly random states; the final overlap with the start is
 averaged. This is the paper's quantity for all three curves, random starts
 included (the authors' EA code: P uniform +/-1 starts, 100 synchronous steps
-with the asymmetric couplings, overlap with the own start). The reference is the same dynamics with the true couplings, started
-at held-out samples. Means +/- standard errors are over ``n_seeds`` random
-train/test draws from one pool of samples of one instance (as in the paper).
+with the asymmetric couplings, overlap with the own start). The reference is
+the same dynamics with the true couplings, started at held-out samples (and,
+for the large-P limit of the random-start curve, at the random states). Means
++/- standard errors are over ``n_seeds`` random train/test draws from one pool
+of samples of one instance (as in the paper).
 D'Amico et al. (2025), spin-glass section.
 """
 
