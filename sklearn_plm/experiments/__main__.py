@@ -156,8 +156,19 @@ def summary_rows(name, results, out, seconds, cpu_seconds, error=None):
     numbers = str(_numbers_file(results, out))
     claims = results.get("claims") or [{"claim": "(no claims reported)", "verdict": "-",
                                          "evidence": "", "paper": None}]
-    return [{**timing, "verdict": c["verdict"], "claim": c["claim"], "evidence": c["evidence"],
-             "paper": c.get("paper"), "file": numbers} for c in claims]
+    return [{**timing, "verdict": c["verdict"], "claim": c["claim"],
+             "evidence": _shorten(c["evidence"]), "paper": _shorten(c.get("paper")),
+             "file": numbers} for c in claims]
+
+
+#: Longest evidence printed in the summary (each experiment's NAME.txt has all of it).
+SUMMARY_WIDTH = 120
+
+
+def _shorten(text):
+    if text is None or len(str(text)) <= SUMMARY_WIDTH:
+        return text
+    return str(text)[:SUMMARY_WIDTH - 3] + "..."
 
 
 def summary_table(rows):
@@ -171,7 +182,8 @@ def summary_table(rows):
     for r in rows:
         times.setdefault(r["experiment"], r["time"])
     title = ("Summary: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-             + " (claims checked at this run's sizes; 'paper' = the paper's own number)")
+             + " (claims checked at this run's sizes; 'paper' = the paper's own number; "
+             f"evidence cut at {SUMMARY_WIDTH} characters, in full in OUT/NAME/NAME.txt)")
     timing = "Time per experiment (wall, CPU): " + "; ".join(
         f"{name} {t}" for name, t in times.items())
     return format_table(rows, columns, title) + "\n" + timing
