@@ -481,3 +481,15 @@ def test_mnist_starts_from_the_notebooks_random_couplings():
     np.testing.assert_allclose(hebb.coupling_[off], (X.T @ X / 50)[off], atol=1e-6)
     with pytest.raises(ValueError, match="init must be"):
         get_experiment("mnist").run({"dataset": "digits", "init": "zeros", "verbose": False})
+
+
+def test_basins_claim_with_one_seed_has_no_error_bar():
+    from sklearn_plm.experiments._basins import _claims
+
+    row = {"alpha": 0.4, "rule": "PL asym", "basin": 0.43, "basin_sem": float("nan"),
+           "basin_population": 0.32, "basin_population_sem": float("nan")}
+    claim, = [c for c in _claims([row], [0.4]) if "is the paper's" in c[0]]
+    assert claim[1] is True and claim[3] == "0.37"       # 0.32 is within 15 % of 0.37
+    row["basin_population"] = 0.30
+    claim, = [c for c in _claims([row], [0.4]) if "is the paper's" in c[0]]
+    assert claim[1] is False

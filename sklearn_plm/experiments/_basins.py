@@ -220,10 +220,11 @@ def _claims(rows, alphas):
         # the figure's basin is where its mean m_F(m_in) curve reaches 1: population criterion
         r = by[(0.4, "PL asym")]
         paper = PAPER_BASINS[0.4][0]
+        sem = np.nan_to_num(r["basin_population_sem"])   # NaN with one seed: no error bar
         claims.append((f"PL basin at P/N = 0.4 is the paper's {paper:g} (+-15%, read off its "
                        "figure; population criterion, as the figure)",
-                       bool(paper * 0.85 - 2 * r["basin_population_sem"] <= r["basin_population"]
-                            <= paper * 1.15 + 2 * r["basin_population_sem"]),
+                       bool(paper * 0.85 - 2 * sem <= r["basin_population"]
+                            <= paper * 1.15 + 2 * sem),
                        f"population {r['basin_population']:.3f}+-{r['basin_population_sem']:.3f}"
                        f"; per-pattern {r['basin']:.3f}", f"{paper:g}"))
     high = [a for a in alphas if a >= 0.8 and (a, "PL sym") in by and (a, "PL asym") in by]
