@@ -54,7 +54,7 @@ for load in loads:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             memory.fit(X)
-        result = basin_size(memory, X, m_in, random_state=0)
+        result = basin_size(memory, X, m_in, criterion="pattern", random_state=0)
         basins[name].append(result.basin_size)
         if load == 0.4:
             curves[name] = result.final_overlap.mean(axis=0)

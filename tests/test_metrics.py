@@ -194,7 +194,7 @@ def test_basin_size_starts_have_exact_flip_counts():
     X = random_patterns(4, 50)
     memory = IdentityMemory().fit(X)
     grid = [0.0, 0.3, 0.5, 0.9, 1.0]
-    res = basin_size(memory, X, m_in=grid, random_state=0)
+    res = basin_size(memory, X, m_in=grid, criterion="pattern", random_state=0)
     assert len(memory.seen_) == len(grid)        # one batched call per grid value
     previous = None
     for m, start in zip(grid[::-1], memory.seen_):   # the grid is scanned downwards
@@ -217,7 +217,7 @@ def test_basin_size_oracle_matches_definition():
     # pattern 0 fails from the single start overlap 0.8 -> basin limited above it
     holes = [np.array([0.8]), np.array([]), np.array([])]
     memory = OracleMemory(X, radius, holes)
-    res = basin_size(memory, X, random_state=0)
+    res = basin_size(memory, X, criterion="pattern", random_state=0)
     grid = np.linspace(0, 1, 51)
     np.testing.assert_allclose(res.m_in, grid)
     np.testing.assert_allclose(res.basin_sizes, [1 - 0.82, 1 - 0.62, 0.0])
@@ -232,8 +232,8 @@ def test_basin_size_pl_beats_hebb_and_is_reproducible():
     X = random_patterns(20, N, seed=5)           # alpha = 0.2: beyond Hebb's capacity
     pl = PseudoLikelihoodMemory(alpha=1e-3).fit(X)
     hebb = HopfieldMemory(rule="hebb").fit(X)
-    res_pl = basin_size(pl, X, random_state=0)
-    res_hebb = basin_size(hebb, X, random_state=0)
+    res_pl = basin_size(pl, X, criterion="pattern", random_state=0)
+    res_hebb = basin_size(hebb, X, criterion="pattern", random_state=0)
     # the paper reads 0.61 for PL at alpha = 0.2; most Hebb patterns are not
     # even fixed points at this load (a few are, at N = 100)
     assert 0.5 < res_pl.basin_size < 0.8
@@ -244,16 +244,17 @@ def test_basin_size_pl_beats_hebb_and_is_reproducible():
     assert curve[-1] == 1.0 and curve[0] < 0.5
     np.testing.assert_allclose(res_pl.basin_sizes,
                                _basins_from_final_overlap(res_pl.final_overlap, res_pl.m_in, 0.999))
-    again = basin_size(pl, X, random_state=0)
+    again = basin_size(pl, X, criterion="pattern", random_state=0)
     np.testing.assert_array_equal(again.final_overlap, res_pl.final_overlap)
-    other = basin_size(pl, X, random_state=1)
+    other = basin_size(pl, X, criterion="pattern", random_state=1)
     assert not np.array_equal(other.final_overlap, res_pl.final_overlap)
 
 
 def test_basin_size_trials_and_validation():
     X = random_patterns(5, 60)
     pl = PseudoLikelihoodMemory(alpha=1e-3).fit(X)
-    res = basin_size(pl, X, m_in=np.linspace(0, 1, 11), n_trials=3, random_state=0)
+    res = basin_size(pl, X, m_in=np.linspace(0, 1, 11), n_trials=3, criterion="pattern",
+                     random_state=0)
     assert res.final_overlap.shape == (5, 11)
     assert np.all((res.success >= 0) & (res.success <= 1))
     assert np.all(res.basin_sizes <= 1) and np.all(res.basin_sizes >= 0)
@@ -398,11 +399,12 @@ def test_basin_size_success_rate_over_trials():
     X = random_patterns(5, 40)
     grid = [0.0, 0.5, 1.0]
     # per grid value, trial 0 is retrieved and trial 1 is not: success rate 1/2
-    half = basin_size(AlternatingMemory(X).fit(X), X, m_in=grid, n_trials=2, random_state=0)
+    half = basin_size(AlternatingMemory(X).fit(X), X, m_in=grid, n_trials=2,
+                      criterion="pattern", random_state=0)
     np.testing.assert_allclose(half.success[:, :2], 0.5)
     assert half.basin_size == 1.0          # retrieved from m_in = 0 in half of the trials
     strict = basin_size(AlternatingMemory(X).fit(X), X, m_in=grid, n_trials=2, min_success=1,
-                        random_state=0)
+                        criterion="pattern", random_state=0)
     assert strict.basin_size == 0.0
 
 
@@ -413,9 +415,10 @@ def test_basin_size_criteria_differ_when_one_pattern_is_not_stored():
     radius[-1] = 2.0
     memory = OracleMemory(X, radius).fit(X)
     grid = np.linspace(0, 1, 11)
-    per_pattern = basin_size(memory, X, m_in=grid, random_state=0)
-    population = basin_size(memory, X, m_in=grid, criterion="population", threshold=0.85,
-                            random_state=0)
+    per_pattern = basin_size(memory, X, m_in=grid, criterion="pattern", random_state=0)
+    population = basin_size(memory, X, m_in=grid, threshold=0.85, random_state=0)
+    # the default is the criterion of the paper's figure: where the mean m_F curve reaches 1
+    assert population.criterion == "population"
     assert per_pattern.criterion == "pattern"
     assert per_pattern.basin_size == pytest.approx(0.9 * 0.5)
     assert population.basin_size == pytest.approx(0.5)   # the mean m_F is >= 0.85 from 0.5

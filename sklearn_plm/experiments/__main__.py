@@ -8,10 +8,11 @@ which overrides the ``--quick`` or ``--full`` value.
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from . import EXPERIMENTS, get_experiment
-from ._common import prepare_out
+from ._common import VERDICTS, format_table, prepare_out
 
 _DESCRIPTION = ("Reproduce the experiments of D'Amico et al. (2025), 'Pseudo-likelihood "
                 "produces associative memories able to generalize, even for asymmetric "
@@ -67,7 +68,9 @@ def _option_type(value):
 def _common_options(parser, with_n_seeds):
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="size", action="store_const", const="quick",
-                      help="small sizes, about a minute each on 2 cores (default)")
+                      help="small sizes (default): under a minute to a few minutes of CPU "
+                           "each (basins 76 s, stabilities 44 s; proteins up to 3 minutes), "
+                           "longer on a busy machine; 'all' prints each experiment's time")
     size.add_argument("--full", dest="size", action="store_const", const="full",
                       help="sizes at or near the paper's (minutes to hours each)")
     parser.set_defaults(size="quick")
@@ -112,8 +115,10 @@ def _parser():
                 continue
             options.add_argument(flag, dest=key, default=None, **_option_type(value),
                                  help=f"quick: {value}; full: {module.FULL.get(key, value)}")
-    p = sub.add_parser("all", help="every experiment in turn (into OUT/NAME); exits non-zero "
-                                   "if any of them failed, e.g. for a missing data package")
+    p = sub.add_parser("all", help="every experiment in turn (into OUT/NAME), then one summary "
+                                   "table of every claim with its verdict, the file with its "
+                                   "numbers and each experiment's time (also in OUT/summary.txt); "
+                                   "exits non-zero if any experiment failed")
     _common_options(p, with_n_seeds=True)
     return parser
 
@@ -126,6 +131,63 @@ def _config(module, args):
             config[key] = value
     config.update(seed=args.seed, n_jobs=args.n_jobs, verbose=not args.quiet)
     return config
+
+
+def _numbers_file(results, out):
+    """The CSV with an experiment's numbers (its main one), else its text table."""
+    files = [Path(f) for f in results.get("files", ())]
+    for f in files:
+        if f.name == f"{results.name}.csv":
+            return f
+    csvs = [f for f in files if f.suffix == ".csv"]
+    return csvs[0] if csvs else out / f"{results.name}.txt"
+
+
+def summary_rows(name, results, out, seconds, cpu_seconds, error=None):
+    """One summary row per claim of an experiment's results (one row if it failed).
+
+    The claims are the results' ``claims`` (see
+    :func:`sklearn_plm.experiments._common.claims_table`), so any experiment
+    that prints its claims with ``claims_table`` appears in the summary.
+    """
+    timing = {"experiment": name, "time": f"{seconds:.0f} s ({cpu_seconds:.0f} s CPU)"}
+    if error is not None:
+        return [{**timing, "verdict": "FAILED", "claim": "(the experiment did not finish)",
+                 "evidence": error, "paper": None, "file": "-"}]
+    numbers = str(_numbers_file(results, out))
+    claims = results.get("claims") or [{"claim": "(no claims reported)", "verdict": "-",
+                                         "evidence": "", "paper": None}]
+    return [{**timing, "verdict": c["verdict"], "claim": c["claim"],
+             "evidence": _shorten(c["evidence"]), "paper": _shorten(c.get("paper")),
+             "file": numbers} for c in claims]
+
+
+#: Longest evidence printed in the summary (each experiment's NAME.txt has all of it).
+SUMMARY_WIDTH = 120
+
+
+def _shorten(text):
+    if text is None or len(str(text)) <= SUMMARY_WIDTH:
+        return text
+    return str(text)[:SUMMARY_WIDTH - 3] + "..."
+
+
+def summary_table(rows):
+    """The text of the summary of ``all``: experiment, verdict, claim, ours, paper, file."""
+    columns = [("experiment", "experiment", ""), ("verdict", "verdict", ""),
+               ("claim", "claim", ""), ("evidence", "ours", ""), ("paper", "paper", ""),
+               ("file", "numbers in", "")]
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in
+              (*VERDICTS.values(), "FAILED")}
+    times = {}
+    for r in rows:
+        times.setdefault(r["experiment"], r["time"])
+    title = ("Summary: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+             + " (claims checked at this run's sizes; 'paper' = the paper's own number; "
+             f"evidence cut at {SUMMARY_WIDTH} characters, in full in OUT/NAME/NAME.txt)")
+    timing = "Time per experiment (wall, CPU): " + "; ".join(
+        f"{name} {t}" for name, t in times.items())
+    return format_table(rows, columns, title) + "\n" + timing
 
 
 def main(argv=None):
@@ -141,21 +203,31 @@ def main(argv=None):
         except OSError as exc:
             parser.exit(2, f"{parser.prog}: error: {exc}\n")
     failed = {}
+    rows = []
     for name in names:
         module = get_experiment(name)
         config = _config(module, args)
         if args.name == "all" and args.n_seeds is not None:
             config["n_seeds"] = args.n_seeds
         print(f"=== {name} ({args.size}) -> {outs[name]}", flush=True)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
-            module.run(config, out=outs[name])
-        except (ImportError, FileNotFoundError) as exc:
-            # a missing optional data package fails this experiment, loudly, not the others
+            results = module.run(config, out=outs[name])
+        except Exception as exc:  # noqa: BLE001 - one failure must not stop the others
+            if not isinstance(exc, (ImportError, FileNotFoundError)):
+                traceback.print_exc()  # an unexpected error: show where it happened
+            # e.g. a missing optional data package fails this experiment, loudly, not the others
             print(f"FAILED {name}: {exc}", file=sys.stderr, flush=True)
             failed[name] = str(exc)
-            continue
-        print(f"=== {name} done in {time.perf_counter() - t0:.0f} s\n", flush=True)
+            results = None
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        rows += summary_rows(name, results, outs[name], seconds, cpu, error=failed.get(name))
+        if results is not None:
+            print(f"=== {name} done in {seconds:.0f} s ({cpu:.0f} s CPU)\n", flush=True)
+    if args.name == "all":
+        text = summary_table(rows)
+        print(text, flush=True)
+        (base / "summary.txt").write_text(text + "\n")
     if failed:
         print(f"{len(failed)} of {len(names)} experiment(s) failed:", file=sys.stderr)
         for name, message in failed.items():

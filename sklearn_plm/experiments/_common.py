@@ -5,6 +5,7 @@ import os
 import time
 import warnings
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,18 @@ def resolve_config(defaults, config):
     if merged["n_jobs"] is None:
         merged["n_jobs"] = 1
     return merged
+
+
+def paper_figure(filename):
+    """Rows (dicts of strings) of a digitized figure of the paper shipped with the package.
+
+    The files are in ``sklearn_plm/experiments/paper_figures`` (see the
+    README there): the plotted values of the paper's figures, read from the
+    vector graphics of the first author's poster.
+    """
+    path = resources.files(__package__).joinpath("paper_figures", filename)
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def child_seeds(seed, n):
@@ -133,18 +146,44 @@ def corrupt(X, m_in, rng):
     return np.where(ranks < k, -X, X)
 
 
+#: Verdict of a claim -> its word in the tables.
+VERDICTS = {True: "shown", False: "NOT shown", None: "not covered at this size"}
+
+
+class ClaimsTable(str):
+    """The text of a claims table that also carries its claims (``.claims``).
+
+    :func:`finish` collects the claims of every such table into the results'
+    ``claims``, so the summary of ``python -m sklearn_plm.experiments all``
+    reads the claims of any experiment that prints them with
+    :func:`claims_table`.
+    """
+
+    claims = ()
+
+
 def claims_table(claims, title="Claims of the paper at this size"):
-    """Table of ``(claim, verdict, evidence)``: verdict True, False or None (not covered).
+    """Table of ``(claim, verdict, evidence[, paper])``: verdict True, False or None.
 
     Each experiment checks its claims on its own numbers, so a run that is
     too small to show one says so instead of appearing to contradict it.
+    ``paper`` (optional) is the paper's own number for the claim, printed
+    beside our evidence. Returns a :class:`ClaimsTable`: the text, with the
+    claims as dicts (``claim``, ``verdict``, ``shown``, ``evidence``,
+    ``paper``) in ``.claims``.
     """
-    rows = [{"claim": claim,
-             "verdict": {True: "shown", False: "NOT shown", None: "not covered at this size"}[
-                 verdict],
-             "evidence": evidence} for claim, verdict, evidence in claims]
-    return format_table(rows, [("verdict", "verdict", ""), ("claim", "claim", ""),
-                               ("evidence", "evidence", "")], title)
+    rows = []
+    for item in claims:
+        claim, verdict, evidence = item[:3]
+        paper = item[3] if len(item) > 3 else None
+        rows.append({"claim": claim, "verdict": VERDICTS[verdict], "shown": verdict,
+                     "evidence": evidence, "paper": paper})
+    columns = [("verdict", "verdict", ""), ("claim", "claim", ""), ("evidence", "evidence", "")]
+    if any(r["paper"] is not None for r in rows):
+        columns.append(("paper", "paper", ""))
+    table = ClaimsTable(format_table(rows, columns, title))
+    table.claims = tuple(rows)
+    return table
 
 
 def differs(a, b, key, n_sigma=2.0):
@@ -276,6 +315,9 @@ def save_figure(fig, path):
 def finish(name, out, tables, csvs, plot, log, extra=None):
     """Write CSVs and the plot to ``out``, print the tables, return the results Bunch.
 
+    The results' ``claims`` are those of the :class:`ClaimsTable` entries of
+    ``tables`` (see :func:`claims_table`), in order.
+
     Parameters
     ----------
     csvs : dict
@@ -301,7 +343,8 @@ def finish(name, out, tables, csvs, plot, log, extra=None):
         print("\n" + text + "\n", flush=True)
         if out is not None:
             print(f"wrote {', '.join(str(f) for f in files)}", flush=True)
-    results = Bunch(name=name, table=text, files=files,
+    claims = [c for table in tables for c in getattr(table, "claims", ())]
+    results = Bunch(name=name, table=text, files=files, claims=claims,
                     **{k.rsplit(".", 1)[0]: rows for k, (rows, _) in csvs.items()})
     if extra:
         results.update(extra)

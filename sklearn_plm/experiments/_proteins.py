@@ -18,7 +18,7 @@ fraction of identical positions (gaps included) between the start sequence
 and the state reached after ``n_recall`` steps. Asymmetric and symmetric
 couplings; means +/- standard errors over ``n_seeds`` splits, beside the
 paper's four curves (digitized exactly from the poster, with their error
-bars: ``paper_proteins.csv`` in this package). The protocol (fields, L2,
+bars: ``paper_figures/proteins.csv`` in this package). The protocol (fields, L2,
 optimizer, recall, symmetric construction) is not known: ``--protocol-search``
 runs the candidate readings fixed in :data:`READINGS` and tabulates how close
 each comes to the paper; the default is the closest (doc/experiments.md).
@@ -26,11 +26,9 @@ D'Amico et al. (2025), protein section.
 """
 
 import copy
-import csv
 import hashlib
 import json
 import time
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +39,7 @@ from scipy.sparse.csgraph import connected_components
 from .. import PottsPseudoLikelihoodMemory
 from ..datasets import fetch_protein_family, load_ww_domain, read_alignment
 from ._common import (Logger, RowWriter, aggregate, child_seeds, claims_table, compute_context,
+                      paper_figure,
                       errorbar, finish, format_table, pyplot, replicate_seeds, resolve_config,
                       save_figure)
 
@@ -97,9 +96,8 @@ VALUES = ("train", "train_fixed", "storable", "test", "test_converged",
 
 def paper_curves():
     """The paper's four curves: list of dicts (alpha, P, train/test asym/sym and their errors)."""
-    text = resources.files(__package__).joinpath("paper_proteins.csv").read_text()
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return [{k: (int(v) if k == "P_if_N202" else float(v)) for k, v in r.items()} for r in rows]
+    return [{k: (int(v) if k == "P_if_N202" else float(v)) for k, v in r.items()}
+            for r in paper_figure("proteins.csv")]
 
 
 def loads(exponents):
