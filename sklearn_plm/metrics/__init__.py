@@ -1,13 +1,16 @@
-"""Retrieval metrics of associative memories and a completion scorer."""
+"""Retrieval metrics of associative memories, contact precision and scorers."""
 
+from ._contacts import contact_precision, make_contact_scorer
 from ._memory import asymmetry, basin_size, fixed_point_fraction, overlap, stabilities
 from ._scorer import make_completion_scorer
 
 __all__ = [
     "asymmetry",
     "basin_size",
+    "contact_precision",
     "fixed_point_fraction",
     "make_completion_scorer",
+    "make_contact_scorer",
     "overlap",
     "stabilities",
 ]
