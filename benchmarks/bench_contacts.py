@@ -21,10 +21,11 @@ Tools (a peer that is not installed is reported as skipped, with why):
   (``doc/user_guide/sequences.rst``, "Contact prediction");
 * ``lib-contacts``: the same with the contact-mode tolerance (``tol=CONTACT_TOL``);
 * ``lib-plmc``: the library at plmc's settings (the symmetric fit of plmc's
-  objective, same weights, plmc's scores: ``gauge="raw"``, APC);
-* ``plmc``: ``plmc -t 0.2 -le 0.2 (L-1) -lh 0.01 -n 1`` (EVcouplings'
-  penalty, ``lambda_J = 0.01`` times ``(q - 1)(L - 1)``), scores from its
-  couplings file (``-c``, APC);
+  objective with the same ``le``, ``lh`` and weights, at most 100 iterations,
+  plmc's scores: ``gauge="raw"``, APC);
+* ``plmc``: ``plmc -t 0.2 -le 0.2 (L-1) -lh 0.01 -m 100 -n 1``, as
+  EVcouplings runs it (``lambda_J = 0.01`` times ``(q - 1)(L - 1)``, 100
+  iterations), scores from its couplings file (``-c``, APC);
 * ``ccmpred``: ``ccmpred -t 1`` on the PSICOV file (one sequence per line),
   defaults (APC);
 * ``pydca``: ``pydca.plmdca.PlmDCA(fasta, "protein", num_threads=1)`` at its
@@ -67,6 +68,8 @@ def default_alpha(n_columns, weight_sum):
 
 
 DEFAULT_FIT = {"n_states": 21}
+# plmc as EVcouplings runs it: lambda_J = 0.01 (q - 1)(L - 1) = 0.2 (L - 1), 100 iterations
+PLMC_ITER = 100
 DEFAULT_CONTACTS = {"ignore_states": [0]}
 CONTACT_TOL = 1e-2
 
@@ -134,7 +137,7 @@ def library_scores(tool, path, out):
     W = float(w.sum())
     if tool == "lib-plmc":
         model = PottsPseudoLikelihoodMemory(0.2 * (L - 1), alpha_fields=0.01, penalty_scale="sum",
-                                            symmetric=True, n_states=21)
+                                            symmetric=True, n_states=21, max_iter=PLMC_ITER)
         contacts = {"gauge": "raw"}
     else:
         tol = {"lib-default": None, "lib-contacts": CONTACT_TOL}[tool]
@@ -206,19 +209,24 @@ def peer_scores(tool, X, args, tmp):
         le = 0.2 * (L - 1)
         cfile = os.path.join(tmp, "couplings.txt")
         cpu, wall, peak, _ = run_measured([args.plmc, "-c", cfile, "-le", repr(le), "-lh", "0.01",
-                                           "-t", "0.2", "-n", "1", fasta])
+                                           "-t", "0.2", "-m", str(PLMC_ITER), "-n", "1", fasta])
         from sklearn_plm import read_plmc_couplings
 
         c = read_plmc_couplings(cfile)
         S = _pairs_to_matrix(L, zip(c.i - 1, c.j - 1, c.score))
-        return S, cpu, wall, peak, f"-le {le:g} -lh 0.01 -t 0.2"
+        return S, cpu, wall, peak, f"-le {le:g} -lh 0.01 -t 0.2 -m {PLMC_ITER}"
     if tool == "ccmpred":
         if not (args.ccmpred and os.access(args.ccmpred, os.X_OK)):
             return "no CCMpred binary (--ccmpred)"
         aln, mat = os.path.join(tmp, "ali.aln"), os.path.join(tmp, "out.mat")
         _write_fasta(aln, X, psicov=True)
         cpu, wall, peak, _ = run_measured([args.ccmpred, "-t", "1", aln, mat])
-        return np.loadtxt(mat), cpu, wall, peak, "defaults (50 iterations at most, APC)"
+        S = np.loadtxt(mat)
+        asym = float(np.max(np.abs(S - S.T)))
+        # CCMpred's matrix is symmetric up to its own rounding: its mean with
+        # its transpose is what it ranks
+        return ((S + S.T) / 2, cpu, wall, peak,
+                f"defaults (50 iterations at most, APC); largest |S - S.T| {asym:.1g}")
     python = args.peers_python
     if not (python and os.access(python, os.X_OK)):
         return "no peers interpreter (--peers-python)"
@@ -300,6 +308,8 @@ def bench(args):
                       flush=True)
                 continue
             S, cpu, wall, peak, note = result
+            if args.save:
+                np.save(os.path.join(args.save, f"{family}_{tool}.npy"), S)
             p = _precision(S, D)
             print(f"| {family} | {L} | {P} | {tool} | " + " | ".join(f"{v:.2f}" for v in p)
                   + f" | {cpu:.1f} | {wall:.1f} | {peak:.0f} | {note} |", flush=True)
@@ -366,6 +376,7 @@ def main(argv=None):
     parser.add_argument("--ccmpred", default=os.environ.get("CCMPRED"))
     parser.add_argument("--peers-python", default=os.environ.get("PEERS_PYTHON"),
                         help="interpreter of the virtual environment with pydca and ardca")
+    parser.add_argument("--save", default=None, help="folder for each tool's score matrix")
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--scales", default="0.2", help="--tune: alpha = SCALE (L - 1) / W")
     parser.add_argument("--tols", default="1e-4", help="--tune: tolerances")
