@@ -1,7 +1,7 @@
 """Contact precision against crystal structures: the library beside the DCA tools.
 
     python benchmarks/bench_contacts.py [--families PF00014,PF13354]
-        [--tools lib-default,lib-contacts,lib-plmc,plmc,ccmpred,pydca,ardca]
+        [--tools lib-recipe,lib-converged,lib-plmc,plmc,ccmpred,pydca,ardca]
         [--data DIR] [--plmc PATH] [--ccmpred PATH] [--peers-python PY]
     python benchmarks/bench_contacts.py --tune [--families ...]   # choice of the defaults
 
@@ -17,9 +17,10 @@ pairs the file does not list are left out of the ranking):
 
 Tools (a peer that is not installed is reported as skipped, with why):
 
-* ``lib-default``: the library's documented recipe for a protein family
-  (``doc/user_guide/sequences.rst``, "Contact prediction");
-* ``lib-contacts``: the same with the contact-mode tolerance (``tol=CONTACT_TOL``);
+* ``lib-recipe``: the library's documented recipe for contacts in a protein
+  family (``doc/user_guide/sequences.rst``, "Contact prediction"), whose
+  contact mode is the tolerance ``tol=CONTACT_TOL``;
+* ``lib-converged``: the same at the estimator's default ``tol=1e-4``;
 * ``lib-plmc``: the library at plmc's settings (the symmetric fit of plmc's
   objective with the same ``le``, ``lh`` and weights, at most 100 iterations,
   plmc's scores: ``gauge="raw"``, APC);
@@ -140,7 +141,7 @@ def library_scores(tool, path, out):
                                             symmetric=True, n_states=21, max_iter=PLMC_ITER)
         contacts = {"gauge": "raw"}
     else:
-        tol = {"lib-default": None, "lib-contacts": CONTACT_TOL}[tool]
+        tol = {"lib-converged": None, "lib-recipe": CONTACT_TOL}[tool]
         model = PottsPseudoLikelihoodMemory(default_alpha(L, W), **DEFAULT_FIT)
         if tol is not None:
             model.set_params(tol=tol)
@@ -369,7 +370,7 @@ def tune(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", default="PF00014,PF13354")
-    parser.add_argument("--tools", default="lib-default,lib-contacts,lib-plmc,plmc,ccmpred,pydca,ardca")
+    parser.add_argument("--tools", default="lib-recipe,lib-converged,lib-plmc,plmc,ccmpred,pydca,ardca")
     parser.add_argument("--data", default=None, help="folder of the families (default: "
                         "<repo>/../shared/data/families)")
     parser.add_argument("--plmc", default=os.environ.get("PLMC"))
