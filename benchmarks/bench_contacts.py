@@ -227,7 +227,7 @@ def peer_scores(tool, X, args, tmp):
         # CCMpred's matrix is symmetric up to its own rounding: its mean with
         # its transpose is what it ranks
         return ((S + S.T) / 2, cpu, wall, peak,
-                f"defaults (50 iterations at most, APC); largest |S - S.T| {asym:.1g}")
+                f"defaults (50 iterations at most, APC); largest asymmetry {asym:.1g}")
     python = args.peers_python
     if not (python and os.access(python, os.X_OK)):
         return "no peers interpreter (--peers-python)"
