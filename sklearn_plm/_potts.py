@@ -11,6 +11,8 @@ from ._penalties import GroupL1Penalty, L2Penalty, SumPenalty
 from ._potts_dispatch import potts_log_conditionals
 from ._potts_objective import PottsPseudoLikelihood
 from ._base import PL_PARAMETER_CONSTRAINTS, BaseMemory
+from ._contact_scores import (CORRECTIONS, average_product_correction, block_norms,
+                              column_entropies, entropy_correction, zero_sum_blocks)
 from ._mutation import mutation_effects
 from ._potts_layout import coef_to_params, params_to_coef, potts_fields
 from ._recall import RecallResult, code_marginals, complete_codes, free_sites
@@ -21,21 +23,9 @@ from ._validation import (MAX_STATES, check_model_memory, check_sample_weight, c
                           check_temperature)
 
 
-def _zero_sum_couplings(J):
-    """``J[i, j] - row means - column means + mean`` of each q x q block."""
-    return (J - J.mean(axis=2, keepdims=True) - J.mean(axis=3, keepdims=True)
-            + J.mean(axis=(2, 3), keepdims=True))
-
-
-def _apc(F):
-    """Average-product correction of a symmetric score matrix with zero diagonal."""
-    n = F.shape[0]
-    off = ~np.eye(n, dtype=bool)
-    row = F.sum(axis=1) / (n - 1)
-    total = F[off].mean()
-    out = F - np.outer(row, row) / total if total > 0 else F.copy()
-    out[~off] = 0.0
-    return out
+# the block norms and corrections of contact_map live with the other contact
+# scores; zero_sum_gauge shares the block gauge change
+_zero_sum_couplings = zero_sum_blocks
 
 
 class PottsPseudoLikelihoodMemory(BaseMemory):
@@ -643,31 +633,60 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         h0 -= h0.mean(axis=1, keepdims=True)
         return _zero_sum_couplings(J), h0
 
-    def contact_map(self, apc=True, ignore_states=None, gauge="zero-sum"):
+    def contact_map(self, apc=True, ignore_states=None, gauge="zero-sum", *, correction=None,
+                    X=None, sample_weight=None):
         """Coupling strength of each pair of sites, as used for contact prediction.
 
         The Frobenius norm of each ``q x q`` block of the symmetrized
         couplings ``(J[i, j] + J[j, i].T) / 2`` in the zero-sum gauge (or as
-        fitted), optionally with the average-product correction (APC).
+        fitted), minus a background correction: the average-product
+        correction (APC) by default, or the entropy correction. See
+        :ref:`contacts` for the precision each choice gives on protein
+        families.
 
         Parameters
         ----------
         apc : bool, default=True
             Subtract ``F_i. F_.j / F_..`` (means over pairs of distinct
-            sites) from each score.
+            sites) from each score. ``apc=False`` is ``correction="none"``.
         ignore_states : sequence of int, default=None
             States left out of the norm after the gauge change, e.g. ``[0]``
-            for the gap of :func:`~sklearn_plm.datasets.read_alignment`.
+            for the gap of :func:`~sklearn_plm.datasets.read_alignment`
+            (and out of the column entropies of ``correction="entropy"``).
         gauge : {"zero-sum", "raw"}, default="zero-sum"
             ``"zero-sum"`` moves each block to the zero-sum gauge first;
             ``"raw"`` takes the couplings in the gauge the penalty chose,
             which is what plmc writes in its couplings file (the two differ
             by terms of order ``alpha_fields / alpha`` times the fields).
+        correction : {"apc", "entropy", "none"}, default=None
+            Background correction of the norms ``F``; None follows ``apc``.
+            ``"apc"``: as ``apc=True``. ``"entropy"``: ``F_ij - c sqrt(s_i
+            s_j)``, with ``s_i`` the entropy of column ``i`` of ``X`` (nats,
+            weighted by ``sample_weight``) and ``c`` the least-squares slope
+            of ``F_ij`` on ``sqrt(s_i s_j)`` over the pairs ``i < j``
+            (Vorberg et al. 2018). ``"none"``: the norms as they are.
+        X : array-like of shape (n_samples, n_features), default=None
+            The alignment whose column entropies ``correction="entropy"``
+            uses (usually the training data); NaN entries are left out.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows of ``X`` (e.g. the ones of the fit).
 
         Returns
         -------
         scores : ndarray of shape (n_features, n_features)
-            Symmetric, zero diagonal; larger means more strongly coupled.
+            Exactly symmetric, zero diagonal; larger means more strongly
+            coupled. :func:`~sklearn_plm.metrics.contact_precision` rates them
+            against a structure.
+
+        References
+        ----------
+        S. Vorberg, S. Seemayer, J. Söding, "Synthetic protein alignments by
+        CCMgen quantify noise in residue-residue contact prediction", PLoS
+        Comput. Biol. 14, e1006526 (2018).
+
+        N. Dietler, U. Lupo, A.-F. Bitbol, "Impact of phylogeny on structural
+        contact inference from protein sequence data", J. R. Soc. Interface
+        20, 20220707 (2023).
 
         Examples
         --------
@@ -676,28 +695,43 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         >>> rng = np.random.default_rng(0)
         >>> X = rng.integers(0, 4, size=(500, 6))
         >>> X[:, 4] = X[:, 1]  # sites 1 and 4 co-vary
-        >>> scores = PottsPseudoLikelihoodMemory(alpha=1e-3).fit(X).contact_map()
+        >>> memory = PottsPseudoLikelihoodMemory(alpha=1e-3).fit(X)
+        >>> scores = memory.contact_map()
+        >>> [int(i) for i in np.unravel_index(np.argmax(scores), scores.shape)]
+        [1, 4]
+        >>> scores = memory.contact_map(correction="entropy", X=X)
         >>> [int(i) for i in np.unravel_index(np.argmax(scores), scores.shape)]
         [1, 4]
         """
         self._check_fitted()
         if gauge not in ("zero-sum", "raw"):
             raise ValueError(f"gauge must be 'zero-sum' or 'raw'; got {gauge!r}.")
-        J = self.coupling_.astype(np.float64)
-        J = 0.5 * (J + J.transpose(1, 0, 3, 2))
-        if gauge == "zero-sum":
-            J = _zero_sum_couplings(J)
+        if correction is None:
+            correction = "apc" if apc else "none"
+        elif correction not in CORRECTIONS:
+            raise ValueError(f"correction must be one of {CORRECTIONS} or None; got {correction!r}.")
+        elif not apc and correction != "none":
+            raise ValueError(f"apc=False asks for no correction but correction={correction!r}; "
+                             "pass only correction.")
+        if correction == "entropy":
+            if X is None:
+                raise ValueError('correction="entropy" needs the alignment X (and its '
+                                 "sample_weight) for the column entropies.")
+            X, codes = self._codes_for_inference(X)
+            sample_weight = check_sample_weight(sample_weight, X)
+        elif X is not None or sample_weight is not None:
+            raise ValueError('X and sample_weight are only used by correction="entropy".')
+        keep = None
         if ignore_states is not None:
             keep = np.setdiff1d(np.arange(self.n_states_),
                                 check_states(ignore_states, self.n_states_, "ignore_states"))
-            J = J[:, :, keep][:, :, :, keep]
-        F = np.sqrt(np.sum(J**2, axis=(2, 3)))
-        # the blocks of (i, j) and (j, i) are transposes: their norms differ by
-        # rounding only, and a score matrix that is not exactly symmetric ranks
-        # the two orders of a pair differently
-        F = 0.5 * (F + F.T)
-        np.fill_diagonal(F, 0.0)
-        return _apc(F) if apc else F
+        F = block_norms(self.coupling_, keep, zero_sum=gauge == "zero-sum")
+        if correction == "apc":
+            return average_product_correction(F)
+        if correction == "entropy":
+            entropies = column_entropies(codes, sample_weight, self.n_states_, keep)
+            return entropy_correction(F, entropies)
+        return F
 
     # --------------------------------------------------------------- sampling
 
