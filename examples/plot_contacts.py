@@ -11,39 +11,29 @@ example fits a :class:`~sklearn_plm.PottsPseudoLikelihoodMemory` on the Kunitz/B
 residue distances of a crystal structure with :func:`~sklearn_plm.metrics.contact_precision`,
 and draws the predicted contacts over the true ones.
 
-The alignment and the distances are the ArDCA benchmark files (Trinquier et al. 2021), read
-here from a copy next to the repository (``../shared/data/families``). To keep the example
+The alignment and the distances are the ArDCA benchmark files (Trinquier et al. 2021),
+downloaded once by :func:`~sklearn_plm.datasets.fetch_protein_family` into scikit-learn's
+data home (or copied from the folder named by ``SKLEARN_PLM_FAMILIES_DIR``). To keep the example
 fast it fits 3000 of the 13600 sequences; ``benchmarks/bench_contacts.py`` runs the full
 families beside plmc and CCMpred (:doc:`../benchmarks`).
 """
 
 # %%
-# Read the alignment and the structure
+# Load the alignment and the structure
 # ------------------------------------
-# :func:`~sklearn_plm.datasets.read_alignment` codes the 20 amino acids and the gap as
-# ``0..20`` (gap = 0). :func:`~sklearn_plm.datasets.read_contact_distances` reads the
-# ``i j x d`` pair file into an ``(L, L)`` matrix of distances in Angstrom, NaN for the pairs
-# it does not list.
-import pathlib
-
+# :func:`~sklearn_plm.datasets.fetch_protein_family` returns the sequences coded as
+# ``0..20`` (the gap is 0) and the ``(L, L)`` residue distances of a crystal structure in
+# Angstrom, NaN for the pairs the structure does not resolve.
 import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_plm import PottsPseudoLikelihoodMemory
-from sklearn_plm.datasets import read_alignment, read_contact_distances, sequence_weights
+from sklearn_plm.datasets import fetch_protein_family, sequence_weights
 from sklearn_plm.metrics import contact_precision
 
-try:
-    here = pathlib.Path(__file__).resolve().parent
-except NameError:  # run interactively
-    here = pathlib.Path.cwd()
-family = here.parent.parent / "shared" / "data" / "families" / "PF00014"
-if not family.is_dir():
-    raise SystemExit(f"This example reads the PF00014 files from {family}.")
-
-X, alphabet = read_alignment(family / "PF00014_mgap6.fasta.gz")
+family = fetch_protein_family("PF00014")
+X, D = family.data, family.distances
 L = X.shape[1]
-D = read_contact_distances(family / "PF00014_struct.dat", n_columns=L)
 rng = np.random.default_rng(0)
 X = X[rng.choice(len(X), size=3000, replace=False)].astype(float)
 weights = sequence_weights(X, identity=0.8)
