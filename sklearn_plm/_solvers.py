@@ -543,6 +543,29 @@ class _BlockSolver(BaseSolver):
     """Solvers of site blocks (or one symmetric problem) through :func:`fit_blocks`."""
 
     label = None
+    # Parameter-sized arrays of one block's workspace, and of a packed
+    # symmetric fit (None: half the packed base plus the workspace).
+    _block_arrays = FIT_ARRAYS
+    _packed_arrays = None
+
+    def __init__(self, tol=1e-5, max_iter=200, verbose=0):
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
+        # Asymmetric fits run ``min(n_jobs, n_blocks)`` site blocks at a
+        # time, each with the workspace of its own share of the sites; a
+        # symmetric fit is one problem over all of them, ``packed`` over the
+        # free half of the parameters.
+        if packed:
+            return (_PACKED_BASE_ARRAYS + self._block_arrays / 2 if self._packed_arrays is None
+                    else self._packed_arrays)
+        n_blocks = len(site_blocks(n_sites))
+        if symmetric or n_blocks == 1:
+            return _SYMMETRIC_BASE_ARRAYS + self._block_arrays
+        concurrent = parallel_workers(n_jobs, n_blocks)
+        return _LBFGS_BASE_ARRAYS + self._block_arrays * concurrent / n_blocks
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         raise NotImplementedError
@@ -592,24 +615,6 @@ class LBFGS(_BlockSolver):
     label = "L-BFGS"
     penalty_needs = ("smooth",)
 
-    def __init__(self, tol=1e-5, max_iter=200, verbose=0):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
-
-    def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
-        # Asymmetric L-BFGS runs ``min(n_jobs, n_blocks)`` site blocks at a
-        # time, each with the workspace of its own share of the sites; a
-        # symmetric fit is one problem over all of them, ``packed`` over the
-        # free half of the parameters.
-        if packed:
-            return _PACKED_BASE_ARRAYS + FIT_ARRAYS / 2
-        n_blocks = len(site_blocks(n_sites))
-        if symmetric or n_blocks == 1:
-            return _SYMMETRIC_BASE_ARRAYS + FIT_ARRAYS
-        concurrent = parallel_workers(n_jobs, n_blocks)
-        return _LBFGS_BASE_ARRAYS + FIT_ARRAYS * concurrent / n_blocks
-
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         return fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
                          symmetric=symmetric, n_jobs=n_jobs, callback=callback)
@@ -636,20 +641,8 @@ class FISTA(_BlockSolver):
     name = "fista"
     label = "FISTA"
     penalty_needs = ("proximal",)
-
-    def __init__(self, tol=1e-5, max_iter=200, verbose=0):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
-
-    def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
-        if packed:
-            return _FISTA_PACKED_ARRAYS
-        n_blocks = len(site_blocks(n_sites))
-        if symmetric or n_blocks == 1:
-            return _SYMMETRIC_BASE_ARRAYS + _FISTA_ARRAYS
-        concurrent = parallel_workers(n_jobs, n_blocks)
-        return _LBFGS_BASE_ARRAYS + _FISTA_ARRAYS * concurrent / n_blocks
+    _block_arrays = _FISTA_ARRAYS
+    _packed_arrays = _FISTA_PACKED_ARRAYS
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         if hasattr(datafit, "lipschitz"):
