@@ -42,6 +42,8 @@ def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
         est.fit(X_small)
     before = est.coupling_.copy()
     est.set_params(max_iter=10**6)
+    # threads other tests left (e.g. a reusable process pool's managers) are not the fit's
+    n_before = threading.active_count()
     t0 = time.perf_counter()
     with pytest.raises(KeyboardInterrupt), _interrupt_after(0.3):
         est.fit(_long_problem(1))
@@ -50,7 +52,7 @@ def test_ctrl_c_during_fit_stops_promptly_and_keeps_previous_state(n_jobs):
     assert est.n_features_in_ == 40
     # worker threads noticed the abort flag and finished
     time.sleep(0.5)
-    assert threading.active_count() <= 2
+    assert threading.active_count() <= n_before
 
 
 @pytest.mark.slow
