@@ -41,6 +41,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sklearn_plm import PseudoLikelihoodMemory  # noqa: E402
 from sklearn_plm._sampling import gibbs_ising  # noqa: E402
+from sklearn_plm._sklearn_compat import l1_logistic_params  # noqa: E402
 from sklearn_plm.metrics import edge_precision_recall  # noqa: E402
 
 J0 = 0.4
@@ -94,7 +95,7 @@ def fit_per_site(X, alpha, solver, tol, sites):
         warnings.simplefilter("ignore", ConvergenceWarning)
         for i in sites:
             rest = np.delete(np.arange(N), i)
-            lr = LogisticRegression(l1_ratio=1.0, C=2.0 / (alpha * P), solver=solver,
+            lr = LogisticRegression(**l1_logistic_params(), C=2.0 / (alpha * P), solver=solver,
                                     fit_intercept=False, tol=tol, max_iter=100000)
             lr.fit(X[:, rest], X[:, i])
             J[i, rest] = lr.coef_[0] / 2.0

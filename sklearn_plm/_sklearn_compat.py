@@ -23,4 +23,19 @@ from sklearn.utils.validation import _check_feature_names_in, _check_sample_weig
 __all__ = ["Interval", "RemoteFileMetadata", "StrOptions", "_BaseImputer",
            "_check_feature_names_in", "_check_sample_weight", "_fetch_remote", "_fit_context",
            "_get_mask", "is_scalar_nan",
-           "validate_parameter_constraints", "validate_params"]
+           "l1_logistic_params", "validate_parameter_constraints", "validate_params"]
+
+
+def l1_logistic_params():
+    """Keyword arguments that make ``LogisticRegression`` L1-penalized, in this release.
+
+    scikit-learn 1.8 deprecated ``penalty`` in favour of ``l1_ratio`` alone;
+    earlier releases need ``penalty="l1"`` (``l1_ratio`` is ignored there).
+    The tests and benchmarks that compare with per-site L1 logistic
+    regression use this, so that they run on every supported release.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if LogisticRegression().get_params().get("penalty") == "deprecated":
+        return {"l1_ratio": 1.0}
+    return {"penalty": "l1"}

@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV
 
 from sklearn_plm import PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory, pseudolikelihood_path
 from sklearn_plm._path import _alpha_max
+from sklearn_plm._sklearn_compat import l1_logistic_params
 from sklearn_plm._sampling import gibbs_ising
 from sklearn_plm.metrics import coupling_graph, edge_precision_recall
 
@@ -33,7 +34,7 @@ def per_site_l1(X, alpha, beta=1.0, fit_intercept=False):
     J, b = np.zeros((N, N)), np.zeros(N)
     for i in range(N):
         rest = np.delete(np.arange(N), i)
-        lr = LogisticRegression(l1_ratio=1.0, C=2 * beta / (alpha * P), solver="liblinear",
+        lr = LogisticRegression(**l1_logistic_params(), C=2 * beta / (alpha * P), solver="liblinear",
                                 fit_intercept=fit_intercept, intercept_scaling=1e3,
                                 tol=1e-10, max_iter=100000)
         with warnings.catch_warnings():
