@@ -35,6 +35,28 @@ def vm_hwm_kb(pid="self"):
     return 0
 
 
+def run_polled(cmd, env=None, cwd=None, interval=0.02):
+    """Run ``cmd`` to its end: (exit code, rusage, wall s, peak RSS kB, output text).
+
+    ru_maxrss of a child counts the parent's pages it had before exec; VmHWM
+    belongs to the child's own image, so it is polled until the child exits.
+    """
+    with tempfile.TemporaryFile("w+") as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        peak_kb = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_kb = max(peak_kb, vm_hwm_kb(proc.pid))
+            time.sleep(interval)
+        wall = time.perf_counter() - t0
+        log.seek(0)
+        text = log.read()
+    return os.waitstatus_to_exitcode(status), usage, wall, peak_kb, text
+
+
 def write_fasta(path, X, alphabet):
     with open(path, "w") as fh:
         for k, row in enumerate(X):
@@ -56,24 +78,9 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
                "-w", wfile, "-m", str(max_iter), ali]
         if alphabet != "-ACDEFGHIKLMNPQRSTVWY":
             cmd[1:1] = ["-a", alphabet]
-        with open(os.path.join(tmp, "log"), "w+") as log:
-            t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-            # ru_maxrss of a child counts the parent's pages it had before exec;
-            # VmHWM belongs to plmc's own image, so poll it until plmc exits
-            peak_kb = 0
-            while True:
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                peak_kb = max(peak_kb, vm_hwm_kb(proc.pid))
-                time.sleep(0.02)
-            wall = time.perf_counter() - t0
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            log.seek(0)
-            text = log.read()
-        if proc.returncode != 0:
-            raise RuntimeError(f"plmc failed ({proc.returncode}):\n{text[-2000:]}")
+        returncode, usage, wall, peak_kb, text = run_polled(cmd)
+        if returncode != 0:
+            raise RuntimeError(f"plmc failed ({returncode}):\n{text[-2000:]}")
         model = read_plmc_params(params)
     trace = []
     for line in text.splitlines():

@@ -53,7 +53,7 @@ import time
 
 import numpy as np
 
-from _plmc import vm_hwm_kb  # the benchmarks folder is on the path of its scripts
+from _plmc import run_polled  # the benchmarks folder is on the path of its scripts
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -95,21 +95,8 @@ def one_thread_env():
 
 def run_measured(cmd, cwd=None):
     """Run ``cmd``; (CPU s = user + system, wall s, peak RSS MB, output text)."""
-    with tempfile.TemporaryFile("w+") as log:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=one_thread_env(),
-                                cwd=cwd)
-        peak = 0
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, vm_hwm_kb(proc.pid))
-            time.sleep(0.05)
-        wall = time.perf_counter() - t0
-        log.seek(0)
-        text = log.read()
-    code = os.waitstatus_to_exitcode(status)
+    code, usage, wall, peak, text = run_polled(cmd, env=one_thread_env(), cwd=cwd,
+                                               interval=0.05)
     if code != 0:
         raise RuntimeError(f"{cmd[0]} failed ({code}):\n{text[-3000:]}")
     return usage.ru_utime + usage.ru_stime, wall, peak / 1024, text
