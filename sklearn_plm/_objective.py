@@ -14,8 +14,6 @@ import numpy as np
 
 from ._datafits import BaseDatafit, ParameterLayout
 from ._gemm import panel_matmul
-# The penalties live in _penalties; these names stay importable from here.
-from ._penalties import L2Penalty, SumPenalty  # noqa: F401
 from ._pseudolikelihood_fast import ising_residual
 
 # Rows of X processed per GEMM; bounds the (rows x sites) temporaries.

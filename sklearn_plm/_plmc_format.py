@@ -17,7 +17,8 @@ from sklearn.utils import Bunch
 
 from ._fileio import atomic_write
 from ._potts import PottsPseudoLikelihoodMemory
-from ._potts_objective import PottsPseudoLikelihood, params_to_coef
+from ._potts_layout import params_to_coef
+from ._potts_objective import PottsPseudoLikelihood
 
 _I32 = np.dtype("<i4")
 _F32 = np.dtype("<f4")

@@ -12,18 +12,15 @@ shape ``(N*q + f, q)``::
 
 so the local fields of site ``i`` are a sum of N contiguous q-vectors, one
 per observed state ``b = x_j`` ("gather"), or equivalently ``onehot(x) @
-coef[i]``. :func:`coef_to_params` and :func:`params_to_coef` convert to the
+coef[i]``. ``_potts_layout.coef_to_params`` and ``params_to_coef`` convert to the
 ``coupling_`` (N, N, q, q) / ``fields_`` (N, q) attributes.
 """
 
 import numpy as np
 
 from ._datafits import BaseDatafit, ParameterLayout
-# The group-L1 penalty lives in _penalties; this name stays importable from here.
-from ._penalties import GroupL1Penalty as PottsGroupL1  # noqa: F401
 from ._potts_dispatch import (packed_to_rows, potts_gather_value_grad, potts_residual,
                               rows_to_packed)
-from ._potts_layout import coef_to_params, params_to_coef  # noqa: F401 (the datafit's layout)
 
 # Rows of X processed per GEMM in the one-hot formulation.
 _CHUNK_BYTES = 32 * 2**20

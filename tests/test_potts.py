@@ -11,9 +11,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import check_random_state
 
-from sklearn_plm._objective import L2Penalty
+from sklearn_plm._penalties import L2Penalty
 from sklearn_plm._potts import PottsPseudoLikelihoodMemory
-from sklearn_plm._potts_objective import PottsPseudoLikelihood, coef_to_params, params_to_coef
+from sklearn_plm._potts_layout import coef_to_params, params_to_coef
+from sklearn_plm._potts_objective import PottsPseudoLikelihood
 
 # ---------------------------------------------------------------- references
 
@@ -623,11 +624,11 @@ def test_penalty_scale_sum_is_mean_with_mapped_alphas(rng):
 
 
 def test_group_l1_gradient_matches_finite_differences(rng):
-    from sklearn_plm._potts_objective import PottsGroupL1
+    from sklearn_plm._penalties import GroupL1Penalty
 
     N, q = 5, 3
     datafit = PottsPseudoLikelihood(q).initialize(np.zeros((2, N), dtype=np.int32), np.ones(2))
-    penalty = PottsGroupL1(0.8, N, q)
+    penalty = GroupL1Penalty(0.8, N, q)
     coef = random_coef(datafit, rng)[1:4]  # a block of sites 1..3
     grad = penalty.add_grad(coef, np.zeros_like(coef), start=1)
     for k in range(3):  # diagonal blocks are not parameters: no gradient there

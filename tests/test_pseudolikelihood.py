@@ -8,7 +8,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_plm import HopfieldMemory, PseudoLikelihoodMemory
-from sklearn_plm._objective import IsingPseudoLikelihood, L2Penalty
+from sklearn_plm._objective import IsingPseudoLikelihood
+from sklearn_plm._penalties import L2Penalty
 from sklearn_plm._solvers import _objective, site_blocks
 from sklearn_plm._validation import to_spins
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from sklearn_plm import PseudoLikelihoodMemory
-from sklearn_plm._objective import IsingPseudoLikelihood, L2Penalty
+from sklearn_plm._objective import IsingPseudoLikelihood
+from sklearn_plm._penalties import L2Penalty
 from sklearn_plm._solvers import _objective
 from sklearn_plm._validation import to_spins
 
