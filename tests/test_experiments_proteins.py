@@ -154,3 +154,22 @@ def test_ww_domain_option(tmp_path):
 def test_invalid_symmetric_option():
     with pytest.raises(ValueError, match="symmetric must be 'fit' or 'average'"):
         _proteins.run({"symmetric": "both", "verbose": False})
+
+
+@needs_families
+def test_fits_without_warm_start_run_per_load_and_match_the_chain(families):
+    # fixed-epoch gradient descent has no warm start: each load is its own job
+    # (largest first), and the rows equal those of the sequential chain
+    fam = _proteins.fetch_protein_family("PF00014")
+    X = np.asarray(fam.data[:200], dtype=np.float32)
+    X_test, X_pool = _proteins._split(X, 40, 0)
+    cfg = {**_proteins.QUICK, **TINY, "solver": "gd", "tol": 0.0, "max_iter": 5,
+           "warm_start": False, "fit_fields": False}
+    Ps = [3, 10, 25]
+    chains = [(X_pool, X_test, cfg, ("asym", "sym-avg"), 7, ("sync",), None)]
+    rows, = _proteins._run_chains(chains, Ps, len(fam.alphabet), n_jobs=2)
+    ref = _proteins._chain(X_pool, X_test, Ps, cfg, ("asym", "sym-avg"), len(fam.alphabet), 7,
+                           ("sync",))
+    assert [r["n_train"] for r in rows] == [3, 3, 10, 10, 25, 25]
+    strip = [{k: v for k, v in r.items() if k != "fit_time"} for r in rows]
+    assert strip == [{k: v for k, v in r.items() if k != "fit_time"} for r in ref]
