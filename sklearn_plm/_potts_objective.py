@@ -240,7 +240,7 @@ class PottsPseudoLikelihood(BaseDatafit):
             potts_gather_value_grad(self._codes_t, self._ref, self._colptr, self._ent, _TILE,
                                     W, grad, self.weight, float(self.beta), start,
                                     bool(self.fit_fields), site_loss, int(n_threads))
-            return float(site_loss.sum()), grad.reshape(nb, self.n_params)
+            return float(site_loss.sum()), grad.reshape(nb, self.n_params) if out is None else out
         loss, grad = self._onehot_value_grad(W, start, stop, n_threads)
         if out is not None:
             # one-hot is the tests' cross-check: its GEMMs allocate anyway
