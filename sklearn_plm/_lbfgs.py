@@ -51,9 +51,9 @@ def workspace(m, history_dtype=np.float64, grad_out=False, overwrite_x0=False):
     The ``2 m`` history rows (half a unit each in float32) and the direction
     (of the history's dtype), the iterate and the trial point, the gradient
     and the trial's gradient; plus the caller's start when the solver may not
-    reuse it (``overwrite_x0=False``), and a third gradient when ``fun``
-    allocates its own (the one being built while the previous trial's is
-    still referenced).
+    reuse it (``overwrite_x0=False``), and one more array when ``fun``
+    allocates its own gradients (``grad_out=False``: fresh arrays and
+    temporaries of ``fun`` that the solver does not see).
     """
     half = np.dtype(history_dtype).itemsize / 8.0
     return (2 * m + 1) * half + 4 + (not overwrite_x0) + (not grad_out)
@@ -297,7 +297,8 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None, grad_spare=
         if t is None or not (a + 0.1 * width <= t <= b - 0.1 * width):
             t = 0.5 * (a + b)
     if lo[0] > 0.0:
-        # the same operations as in evaluate: the very point whose f and g these are
+        # evaluated again (its gradient was not kept): the very point, as
+        # evaluate builds it, with its objective and gradient
         xt = g = None
         xt, f, g, _ = evaluate(lo[0])
         return lo[0], xt, f, g, n + 1

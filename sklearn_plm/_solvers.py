@@ -161,14 +161,11 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     # a datafit may ask for float32 correction pairs (it evaluates in float32);
     # one that writes its gradient to out= gets the solver's two arrays. coef0
     # is the solver's (see BaseSolver.fit): its array takes trial points.
-    try:
-        res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
-                             max_iter=max_iter, gtol=tol, ftol=_FTOL,
-                             history_dtype=getattr(datafit, "history_dtype", np.float64),
-                             n_threads=n_threads, callback=callback,
-                             grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True)
-    finally:
-        _release(datafit)
+    res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
+                         max_iter=max_iter, gtol=tol, ftol=_FTOL,
+                         history_dtype=getattr(datafit, "history_dtype", np.float64),
+                         n_threads=n_threads, callback=callback,
+                         grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -272,10 +269,13 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
         # evaluations. Through a joblib worker thread, two BLAS threads made a
         # one-block fit (N=60, P=20000) 1.6x slower instead of faster.
         n_threads = effective_n_threads(n_jobs)
-        with _blas_limit(datafit, n_threads):
-            coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
-                                  max_iter=max_iter, n_threads=n_threads,
-                                  symmetric=symmetric, callback=callback)
+        try:
+            with _blas_limit(datafit, n_threads):
+                coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
+                                      max_iter=max_iter, n_threads=n_threads,
+                                      symmetric=symmetric, callback=callback)
+        finally:
+            _release(datafit)
         return coef, [info]
     # Thread workers cannot be killed: on Ctrl-C they see this flag at their
     # next evaluation and stop, so an interrupted fit returns promptly.
@@ -403,6 +403,7 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
             epoch += 1
             if callback is not None:
                 callback(epoch, coef, loss)
+    _release(datafit)
     info = {"n_iter": epoch, "n_evals": counter["n_evals"] + n_evals, "loss": float(loss),
             "converged": converged, "message": "", "sites": (0, n_sites),
             "learning_rate_reductions": backoffs}
