@@ -23,7 +23,8 @@ from :class:`BaseDatafit` and owns its parameter layout:
     ``out`` the gradient is a fresh array, which the caller may keep.
 ``release_buffers()``
     Drop the scratch arrays a datafit keeps from one evaluation to the next
-    (e.g. the per-block rows of :class:`~sklearn_plm._potts_objective.PackedSymmetricPotts`); the solvers
+    (e.g. the per-block rows of
+    :class:`~sklearn_plm._potts_objective.PackedSymmetricPotts`); the solvers
     call it when a fit ends, so that nothing parameter-sized outlives the
     fit. Scratch arrays are allocated on first use and never pickled or
     copied; one datafit object runs one evaluation at a time.
