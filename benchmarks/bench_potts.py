@@ -118,8 +118,8 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
     def traced(*a, **k):  # records (CPU s, objective) at every evaluation
         fun, counter = plain(*a, **k)
 
-        def wrapped(x):
-            f, g = fun(x)
+        def wrapped(x, **kwargs):  # kwargs: the solver's gradient array (out=)
+            f, g = fun(x, **kwargs)
             trace.append((time.process_time() - c0, f * W))
             if until is not None and f * W <= until:
                 raise _Reached

@@ -11,8 +11,23 @@ from :class:`BaseDatafit` and owns its parameter layout:
 ``n_sites``, ``n_params``
     Solvers work on ``coef`` of shape ``(n_sites, n_params)``; the rows of
     ``start:stop`` are the parameters of those sites' conditionals.
-``value_grad(coef, start, stop, n_threads) -> (loss, grad)``
-    The data term of the block and its gradient (float64).
+``value_grad(coef, start, stop, n_threads[, out]) -> (loss, grad)``
+    The data term of the block and its gradient (float64). Datafits with
+    ``grad_out = True`` also take ``out=``: a C-contiguous float64 array of
+    the gradient's shape, owned by the caller, which receives the gradient
+    and is returned, so an evaluation allocates no parameter-sized array.
+    The caller passes only an array it no longer needs: L-BFGS keeps the
+    accepted point's gradient while it evaluates trial points, so it owns
+    two arrays and passes the one that does not hold that gradient
+    (:func:`~sklearn_plm._lbfgs.minimize_lbfgs`, ``grad_out``). Without
+    ``out`` the gradient is a fresh array, which the caller may keep.
+``release_buffers()``
+    Drop the scratch arrays a datafit keeps from one evaluation to the next
+    (e.g. the per-block rows of
+    :class:`~sklearn_plm._potts_objective.PackedSymmetricPotts`); the solvers
+    call it when a fit ends, so that nothing parameter-sized outlives the
+    fit. Scratch arrays are allocated on first use and never pickled or
+    copied; one datafit object runs one evaluation at a time.
 ``symmetrize(grad)``
     Projection of a full gradient on the symmetric parameters (``symmetric=True``).
 ``layout``
@@ -24,8 +39,9 @@ from :class:`BaseDatafit` and owns its parameter layout:
     The datafit in the layout that suits the solver (e.g. packed symmetric
     Potts parameters for solvers that work on flat vectors), and the
     conversions from and to one row of parameters per site.
-``threads_in_kernel``, ``history_dtype``
-    Where an evaluation's threads go; the dtype of an L-BFGS history.
+``threads_in_kernel``, ``history_dtype``, ``grad_out``
+    Where an evaluation's threads go; the dtype of an L-BFGS history;
+    whether ``value_grad`` takes ``out=``.
 """
 
 from typing import NamedTuple
@@ -62,6 +78,10 @@ class BaseDatafit:
 
     threads_in_kernel = False
     history_dtype = np.float64
+    grad_out = False
+
+    def release_buffers(self):
+        """Drop scratch arrays kept between evaluations (none by default)."""
 
     @property
     def layout(self):

@@ -45,10 +45,18 @@ _EXTRAP_MIN, _EXTRAP_MAX = 1.1, 10.0
 _COMPILED_MIN = 1 << 16
 
 
-def workspace(m):
-    """Arrays of the problem's size alive at once: ``2 m`` history rows, the
-    iterate, gradient and direction, and the line search's trial and best points."""
-    return 2 * m + 7
+def workspace(m, history_dtype=np.float64, grad_out=False, overwrite_x0=False):
+    """Arrays of the problem's size (float64 units) alive at once in :func:`minimize_lbfgs`.
+
+    The ``2 m`` history rows (half a unit each in float32) and the direction
+    (of the history's dtype), the iterate and the trial point, the gradient
+    and the trial's gradient; plus the caller's start when the solver may not
+    reuse it (``overwrite_x0=False``), and one more array when ``fun``
+    allocates its own gradients (``grad_out=False``: fresh arrays and
+    temporaries of ``fun`` that the solver does not see).
+    """
+    half = np.dtype(history_dtype).itemsize / 8.0
+    return (2 * m + 1) * half + 4 + (not overwrite_x0) + (not grad_out)
 
 
 class LBFGSResult(dict):
@@ -93,7 +101,17 @@ class _History:
         self.YTY = np.zeros((m, m))
         self.order = []
         self.gamma = 1.0
-        self._d = None  # the direction's array, reused from one iteration to the next
+        # the direction's array, reused from one iteration to the next; in
+        # the history's dtype (a float32 direction with a float32 history)
+        self._d = None
+
+    def reset(self):
+        """Forget every pair, in place (a restart allocates no new history)."""
+        self.SY.fill(0.0)
+        self.STY.fill(0.0)
+        self.YTY.fill(0.0)
+        self.order = []
+        self.gamma = 1.0
 
     def _times(self, v):
         """``SY @ v`` in float64."""
@@ -133,9 +151,19 @@ class _History:
         self.commit(sy, yy)
 
     def direction(self, g):
-        """``-H g`` with ``H = gamma I + [S gamma Y] M [S gamma Y]^T``."""
+        """``-H g`` with ``H = gamma I + [S gamma Y] M [S gamma Y]^T``.
+
+        The direction lives in one array reused by every call (the previous
+        direction is dead once its line search is over); with a float32
+        history it is float32 too (summed in float64, rounded once).
+        """
+        # one array for every direction: a fresh one of the problem's size
+        # each iteration was page faults and zero-filling for the kernel
+        if self._d is None or self._d.shape != g.shape:
+            self._d = np.empty(g.shape, dtype=self.SY.dtype)
+        d = self._d
         if not self.order:
-            return -g
+            return np.negative(g, out=d)
         m, o, gamma = self.m, self.order, self.gamma
         c = self._times(g)
         a, b = c[:m][o], c[m:][o]
@@ -150,15 +178,12 @@ class _History:
         w[o] = top
         w[[m + k for k in o]] = -gamma * p
         if not self.exact:
-            # one array for every direction: a fresh one of the problem's size
-            # each iteration was page faults and zero-filling for the kernel
-            if self._d is None or self._d.shape != g.shape:
-                self._d = np.empty_like(g)
-            d = self._d
             history_direction(w, self.SY, gamma, g, d, self.n_threads)
             return d
-        d = w @ self.SY
-        d += gamma * g
+        np.matmul(w, self.SY, out=d)
+        # d += gamma * g in slices: no temporary of the problem's size
+        for k in range(0, len(d), _COMPILED_MIN):
+            d[k:k + _COMPILED_MIN] += gamma * g[k:k + _COMPILED_MIN]
         np.negative(d, out=d)
         return d
 
@@ -185,24 +210,36 @@ def _difference(a, b, out, n_threads):
         np.subtract(a, b, out=out)
 
 
-def _call(fun, x):
-    """``fun(x)`` with the gradient as the contiguous float64 vector the loops take."""
-    f, g = fun(x)
+def _call(fun, x, out=None):
+    """``fun(x)`` (``fun(x, out=out)`` with a gradient buffer) with the gradient as
+    the contiguous float64 vector the loops take."""
+    f, g = fun(x) if out is None else fun(x, out=out)
     g = np.ascontiguousarray(g, dtype=np.float64).reshape(-1)
+    if out is not None and g is not out and g.size == out.size and np.shares_memory(g, out):
+        g = out  # a view of the whole buffer: the buffer itself, which the solver tracks
     # the compiled loops index every vector by the length of x
     if g.size != x.size:
         raise ValueError(f"The gradient has {g.size} entries; the parameters have {x.size}.")
     return f, g
 
 
-def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None):
+def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None, grad_spare=None):
     """Strong-Wolfe line search along ``d`` from ``x``; Nocedal and Wright, Alg. 3.5-3.6.
 
     Returns ``(t, x, f, g, n_evals)`` of the accepted point, or of the best
     point with sufficient decrease when the search runs out of evaluations;
     ``t`` is None when no point decreased the objective. ``spare``, an array
     like ``x`` that nothing else holds, receives the trial points (one trial
-    lives at a time); without it each trial gets a new array.
+    lives at a time); without it each trial gets a new array. ``grad_spare``,
+    likewise, is passed to ``fun`` as ``out=`` for the trials' gradients
+    (``fun(x)`` without it).
+
+    Only the trial being evaluated has a gradient alive besides ``g0``: the
+    best point so far keeps its step, objective and slope only, and is
+    evaluated once more in the rare case that the search ends on it (the
+    evaluation is deterministic, so the result is the same as if its gradient
+    had been kept, at one evaluation instead of a third parameter-sized array
+    throughout the search).
     """
     eps_f = _APPROX_EPS * abs(f0)
 
@@ -213,7 +250,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None):
 
     def evaluate(t):
         xt = point(t)
-        f, g = _call(fun, xt)
+        f, g = _call(fun, xt, grad_spare)
         return xt, f, g, _dot(g, d, n_threads)
 
     def decrease_ok(t, f, dg):
@@ -241,14 +278,14 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None):
             if hi is None and dg < 0:
                 # still descending and nothing bracketed yet: extrapolate
                 t_new = _cubic_min(lo[0], lo[2], lo[4], t, f, dg)
-                lo = (t, None, f, g, dg)  # its point is rebuilt if returned
+                lo = (t, None, f, None, dg)  # its point and gradient are rebuilt if returned
                 if t_new is None:
                     t_new = _EXTRAP_MAX * t
                 t = min(max(t_new, _EXTRAP_MIN * t), _EXTRAP_MAX * t)
                 continue
             if hi is None or dg * (hi[0] - lo[0]) >= 0:
                 hi = (lo[0], None, lo[2], None, lo[4])
-            lo = (t, None, f, g, dg)
+            lo = (t, None, f, None, dg)
         # zoom: interpolate inside the bracket [lo, hi], away from its ends
         a, b = sorted((lo[0], hi[0]))
         width = b - a
@@ -260,13 +297,17 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None):
         if t is None or not (a + 0.1 * width <= t <= b - 0.1 * width):
             t = 0.5 * (a + b)
     if lo[0] > 0.0:
-        # the same operations as in evaluate: the very point whose f and g these are
-        return lo[0], point(lo[0]), lo[2], lo[3], n
+        # evaluated again (its gradient was not kept): the very point, as
+        # evaluate builds it, with its objective and gradient
+        xt = g = None
+        xt, f, g, _ = evaluate(lo[0])
+        return lo[0], xt, f, g, n + 1
     return None, x, f0, g0, n
 
 
 def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
-                   history_dtype=np.float64, n_threads=1, callback=None):
+                   history_dtype=np.float64, n_threads=1, callback=None, grad_out=False,
+                   overwrite_x0=False):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -288,7 +329,9 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     history_dtype : {float64, float32}, default=float64
         Storage of the ``2 m`` correction vectors. float32 halves the largest
         part of the solver's memory; products with them are still summed in
-        float64. Meant for objectives evaluated in float32 anyway.
+        float64. Meant for objectives evaluated in float32 anyway. The
+        search direction is then float32 too (summed in float64, rounded
+        once); the iterate and the gradient stay float64.
     n_threads : int, default=1
         Threads of the compiled vector loops: dot products, updates and the
         products with a float32 history (those with a float64 history go
@@ -296,6 +339,18 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         not depend on it.
     callback : callable, default=None
         ``callback(n_iter, f, g)`` after each accepted step (progress output).
+    grad_out : bool, default=False
+        Call ``fun(x, out=buf)``: ``buf`` is a float64 array like ``x`` that
+        the solver owns and nothing else holds, which ``fun`` may fill with
+        the gradient and return. The solver keeps two such arrays, the
+        accepted point's gradient and the one for the trials, and swaps them
+        when a trial is accepted, so no evaluation allocates a gradient. The
+        arrays are the solver's: a gradient that ``fun`` returns in ``buf``
+        is overwritten by a later call, and the callback must not keep it.
+    overwrite_x0 : bool, default=False
+        Whether the solver may write into ``x0`` (once the first step has
+        left it) instead of allocating a new array for the trial points:
+        for callers that do not use ``x0`` afterwards.
 
     Returns
     -------
@@ -315,11 +370,18 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     (True, 0)
     """
     # x is never written in place: no copy of x0. Trial points go to a spare
-    # array, and the iterate a step leaves becomes the next spare (x0 excepted),
-    # so the iterations allocate no new arrays of the problem's size for x.
+    # array, and the iterate a step leaves becomes the next spare (x0 only
+    # with overwrite_x0), so the iterations allocate no new arrays of the
+    # problem's size for x. Gradients likewise, with grad_out.
     x = np.ascontiguousarray(x0, dtype=np.float64)
+    # the start's array takes trial points once left if it is the solver's:
+    # a converted copy of x0, or x0 itself with overwrite_x0
+    start, start_free = x, ((overwrite_x0 and x.flags.writeable)
+                            or not np.shares_memory(x, np.asarray(x0)))
     spare = np.empty_like(x)
-    f, g = _call(fun, x)
+    ours = [np.empty_like(x), np.empty_like(x)] if grad_out else [None, None]
+    f, g = _call(fun, x, ours[0])
+    grad_spare = ours[1]
     n_evals = 1
     history = _History(m, x.size, history_dtype, n_threads)
     status, message = 1, "max_iter reached"
@@ -335,13 +397,15 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         d = history.direction(g)
         dg = _dot(g, d, n_threads)
         if not dg < 0.0:
-            # rounding made the quasi-Newton direction useless: restart
-            history = _History(m, x.size, history_dtype, n_threads)
-            d = -g
+            # rounding made the quasi-Newton direction useless: restart (in
+            # place: a new history next to the old one was twice its memory)
+            history.reset()
+            d = history.direction(g)  # -g
             dg = _dot(g, d, n_threads)
         # first step (or after a restart): move no parameter by more than 1
         t = 1.0 if history.order else min(1.0, 1.0 / g_max)
-        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads, spare)
+        t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads, spare,
+                                                 grad_spare)
         n_evals += n
         if t is None:
             status, message = 2, "line search found no decrease"
@@ -355,7 +419,12 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         sy, yy = history.dots(s, y)
         decrease = f - f_new
         # the old iterate is free unless it is the caller's x0 (or a view of it)
-        spare = x if x is not x0 and x.base is None else np.empty_like(x)
+        spare = x if (x is not start or start_free) else np.empty_like(x)
+        if grad_out and g_new is grad_spare:
+            # the old gradient's array takes the next trials' (unless fun
+            # returned an array of its own, which is left to it)
+            grad_spare = g if any(g is b for b in ours) else np.empty_like(x)
+            ours = [g_new, grad_spare]
         x, f, g = x_new, f_new, g_new
         # skip pairs without positive curvature (they would break H > 0)
         if sy > np.finfo(float).eps * yy and yy > 0.0:

@@ -6,14 +6,15 @@
 # pass over it, and are what the threads share out.
 
 from cython cimport floating
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.math cimport NAN, fabs
 
 import numpy as np
 
 cdef Py_ssize_t _CHUNK = 4096
 
-# A vector may be a gradient (float64) or a history row itself (new pairs).
+# A vector may be a gradient (float64), a history row itself (new pairs) or a
+# direction (float32 with a float32 history).
 ctypedef fused vector_t:
     float
     double
@@ -66,27 +67,36 @@ def history_direction(
     const floating[:, ::1] SY,     # IN: correction rows (rows, n)
     double gamma,                  # IN: scale of the initial matrix
     const double[::1] g,           # IN: gradient (n,)
-    double[::1] out,               # OUT: (n,)
+    vector_t[::1] out,             # OUT: (n,), rounded once to its dtype
     int n_threads,
 ):
-    """``out = -(w @ SY + gamma * g)``, the L-BFGS direction of the compact form."""
+    """``out = -(w @ SY + gamma * g)``, the L-BFGS direction of the compact form.
+
+    Summed in float64 in one chunk-sized row per thread, whatever out's
+    dtype: a float32 direction is rounded once, not at every row added.
+    """
     cdef Py_ssize_t rows = SY.shape[0], n = SY.shape[1]
     cdef Py_ssize_t n_chunks = (n + _CHUNK - 1) // _CHUNK
     cdef Py_ssize_t c, r, k, a, b
     cdef double wr
+    cdef double* acc
+    cdef int n_workers = max(1, n_threads)
+    scratch_arr = np.empty((n_workers, _CHUNK))
+    cdef double[:, ::1] scratch = scratch_arr
     with nogil:
-        for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
+        for c in prange(n_chunks, num_threads=n_workers, schedule="static"):
             a = c * _CHUNK
             b = _chunk_end(c, n)
+            acc = &scratch[threadid(), 0]
             for k in range(a, b):
-                out[k] = gamma * g[k]
+                acc[k - a] = gamma * g[k]
             for r in range(rows):
                 wr = w[r]
                 if wr != 0.0:
                     for k in range(a, b):
-                        out[k] += wr * <double>SY[r, k]
+                        acc[k - a] += wr * <double>SY[r, k]
             for k in range(a, b):
-                out[k] = -out[k]
+                out[k] = <vector_t>(-acc[k - a])
 
 
 cdef inline double _max_abs(const floating* x, Py_ssize_t n) noexcept nogil:
@@ -153,7 +163,7 @@ def max_abs(a, int n_threads):
 def step_point(
     const double[::1] x,           # IN: (n,)
     double t,                      # IN: step length
-    const double[::1] d,           # IN: direction (n,)
+    const vector_t[::1] d,         # IN: direction (n,), float32 with a float32 history
     double[::1] out,               # OUT: x + t d (n,)
     int n_threads,
 ):
@@ -162,7 +172,7 @@ def step_point(
     cdef Py_ssize_t k
     with nogil:
         for k in prange(n, num_threads=n_threads, schedule="static"):
-            out[k] = x[k] + t * d[k]
+            out[k] = x[k] + t * <double>d[k]
 
 
 def difference(

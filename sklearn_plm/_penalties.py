@@ -29,8 +29,9 @@ penalty; doc/developers/adding_a_penalty_or_solver.rst walks through L1.
 
 import numpy as np
 
-# Entries per slice of an in-place update: ``a * coef`` is a temporary of that size.
-_CHUNK = 1 << 20
+# Entries per slice of an in-place update: ``a * coef`` is a temporary of that
+# size (1 MB), allocated at every evaluation: small against the parameters.
+_CHUNK = 1 << 17
 
 
 def _slices(n_rows, n_cols):

@@ -32,9 +32,14 @@ _FTOL = 64 * np.finfo(float).eps
 # of iterations on random patterns (N = 300-1000, P = N/2-2N) and 10-25% less
 # time: the optimizer's own work and workspace are O(maxcor * n_params).
 LBFGS_MEMORY = 5
-# Parameter-sized float64 arrays a fit keeps alive: the solver's workspace and
-# the starting parameters (used by the estimators' memory check).
-FIT_ARRAYS = workspace(LBFGS_MEMORY) + 1
+# Parameter-sized float64 arrays an L-BFGS block keeps alive (used by the
+# estimators' memory check), for any datafit: float64 history, gradients
+# allocated by each evaluation; the start is the solver's to reuse.
+FIT_ARRAYS = workspace(LBFGS_MEMORY, overwrite_x0=True)
+# The L-BFGS workspace of a packed symmetric Potts fit, whose datafit writes
+# its gradient into the solver's arrays and whose start the solver reuses;
+# float64 history, the worst case (float32 data have float32 pairs).
+_PACKED_LBFGS_ARRAYS = workspace(LBFGS_MEMORY, np.float64, grad_out=True, overwrite_x0=True)
 # Abort flags of the fits running in this process, by key: an Event cannot be
 # pickled to process-based joblib backends, whose workers simply find no flag.
 _ABORT_FLAGS = {}
@@ -42,19 +47,24 @@ _ABORT_FLAGS = {}
 
 # Parameter-sized float64 arrays alive at the peak of a fit besides the
 # L-BFGS workspaces (starting point, stacked result, couplings, gradients).
-# Peaks measured with tracemalloc at N=800, P=64, against (N, N) float64:
-# asymmetric L-BFGS 4.4 (n_jobs=1, 8 site blocks) and 6.8 (n_jobs=2),
-# symmetric L-BFGS 21.1, gradient descent 8.1 (its divergence guard keeps the
-# last good couplings), partial_fit 6.2-7.2 (9.2 on the
-# first call, which builds the Adam state).
-_LBFGS_BASE_ARRAYS = 3
+# Peaks measured with tracemalloc at N=400, P=40, max_iter=10, against (N, N)
+# float64: asymmetric L-BFGS 3.3 (n_jobs=1, 8 site blocks) and 5.4
+# (n_jobs=2), symmetric L-BFGS 18.2, gradient descent 7.9 (its divergence
+# guard keeps the last good couplings); earlier, partial_fit 6.2-7.2 (9.2 on
+# the first call, which builds the Adam state).
+_LBFGS_BASE_ARRAYS = 2
+# The same for the proximal-gradient blocks (see _FISTA_ARRAYS).
+_FISTA_BASE_ARRAYS = 3
 _SYMMETRIC_BASE_ARRAYS = 4
 _GD_ARRAYS = 9
 PARTIAL_FIT_ARRAYS = 10
 # A symmetric Potts fit solves over the pairs i < j only (plmc's layout), so
-# its L-BFGS workspace is half the parameters; peaks measured at q=21, N=40-200,
-# against (N q, N q) float64: 8.5-9.9 (float64 data), 5.7 (float32, N=200).
-_PACKED_BASE_ARRAYS = 1.5
+# its L-BFGS workspace is half the parameters. Besides it: the row-layout
+# start, and the datafit's two scratch blocks of rows (the whole model below
+# 64 sites). Peaks measured with tracemalloc at q=21, N=40-200, P=200,
+# max_iter=5, against (N q, N q) float64: 8.3-10.1 (float64 data), 5.4-6.3
+# (float32 data, whose history and direction are float32).
+_PACKED_BASE_ARRAYS = 3.0
 
 
 def fit_arrays(n_sites, *, symmetric, solver, n_jobs, packed=False):
@@ -111,11 +121,16 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
     counter = {"n_evals": 0}
     _, kernel_threads = thread_split(datafit, n_threads)
 
-    def fun(x):
+    def fun(x, out=None):
+        # out: the solver's gradient array, for datafits with ``grad_out``
         if abort is not None and abort.is_set():
             raise FitInterrupted
         coef = x.reshape(shape)
-        loss, grad = datafit.value_grad(coef, start, stop, kernel_threads)
+        if out is None:
+            loss, grad = datafit.value_grad(coef, start, stop, kernel_threads)
+        else:
+            loss, grad = datafit.value_grad(coef, start, stop, kernel_threads,
+                                            out=out.reshape(shape))
         if penalty is not None:
             loss += penalty.value(coef, start)
             penalty.add_grad(coef, grad, start)
@@ -143,11 +158,14 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         :func:`~sklearn_plm._lbfgs.minimize_lbfgs`), ``grad_max`` and ``message``.
     """
     fun, counter = _objective(datafit, penalty, start, stop, n_threads, symmetric, abort)
-    # a datafit may ask for float32 correction pairs (it evaluates in float32)
+    # a datafit may ask for float32 correction pairs (it evaluates in float32);
+    # one that writes its gradient to out= gets the solver's two arrays. coef0
+    # is the solver's (see BaseSolver.fit): its array takes trial points.
     res = minimize_lbfgs(fun, np.asarray(coef0, dtype=np.float64).ravel(), m=maxcor,
                          max_iter=max_iter, gtol=tol, ftol=_FTOL,
                          history_dtype=getattr(datafit, "history_dtype", np.float64),
-                         n_threads=n_threads, callback=callback)
+                         n_threads=n_threads, callback=callback,
+                         grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -159,6 +177,13 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
         "sites": (start, stop),
     }
     return res.x.reshape(coef0.shape), info
+
+
+def _release(datafit):
+    """Drop the datafit's scratch arrays at the end of a fit (see the datafit interface)."""
+    release = getattr(datafit, "release_buffers", None)
+    if release is not None:
+        release()
 
 
 def _split_arrays(datafit):
@@ -244,10 +269,13 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
         # evaluations. Through a joblib worker thread, two BLAS threads made a
         # one-block fit (N=60, P=20000) 1.6x slower instead of faster.
         n_threads = effective_n_threads(n_jobs)
-        with _blas_limit(datafit, n_threads):
-            coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
-                                  max_iter=max_iter, n_threads=n_threads,
-                                  symmetric=symmetric, callback=callback)
+        try:
+            with _blas_limit(datafit, n_threads):
+                coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
+                                      max_iter=max_iter, n_threads=n_threads,
+                                      symmetric=symmetric, callback=callback)
+        finally:
+            _release(datafit)
         return coef, [info]
     # Thread workers cannot be killed: on Ctrl-C they see this flag at their
     # next evaluation and stop, so an interrupted fit returns promptly.
@@ -383,6 +411,7 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
             epoch += 1
             if callback is not None:
                 callback(epoch, coef, loss)
+    _release(datafit)
     info = {"n_iter": epoch, "n_evals": counter["n_evals"] + n_evals, "loss": float(loss),
             "converged": converged, "message": "", "sites": (0, n_sites),
             "learning_rate_reductions": backoffs}
@@ -530,7 +559,12 @@ class BaseSolver:
         raise NotImplementedError
 
     def fit(self, datafit, penalty, coef0, *, symmetric, n_jobs, owner="Estimator"):
-        """Minimize; returns ``(coef, n_iter, loss)``."""
+        """Minimize; returns ``(coef, n_iter, loss)``.
+
+        ``coef0`` is the solver's: it may write into it (L-BFGS puts its
+        trial points there once the first step has left it), so callers pass
+        an array they do not use afterwards.
+        """
         raise NotImplementedError
 
 
@@ -554,6 +588,7 @@ class _BlockSolver(BaseSolver):
     # Parameter-sized arrays of one block's workspace, and of a packed
     # symmetric fit (None: half the packed base plus the workspace).
     _block_arrays = FIT_ARRAYS
+    _base_arrays = _LBFGS_BASE_ARRAYS
     _packed_arrays = None
 
     def __init__(self, tol=1e-5, max_iter=200, verbose=0):
@@ -573,7 +608,7 @@ class _BlockSolver(BaseSolver):
         if symmetric or n_blocks == 1:
             return _SYMMETRIC_BASE_ARRAYS + self._block_arrays
         concurrent = parallel_workers(n_jobs, n_blocks)
-        return _LBFGS_BASE_ARRAYS + self._block_arrays * concurrent / n_blocks
+        return self._base_arrays + self._block_arrays * concurrent / n_blocks
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         raise NotImplementedError
@@ -622,6 +657,7 @@ class LBFGS(_BlockSolver):
     name = "lbfgs"
     label = "L-BFGS"
     penalty_needs = ("smooth",)
+    _packed_arrays = _PACKED_BASE_ARRAYS + _PACKED_LBFGS_ARRAYS / 2
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         return fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
@@ -650,6 +686,7 @@ class FISTA(_BlockSolver):
     label = "FISTA"
     penalty_needs = ("proximal",)
     _block_arrays = _FISTA_ARRAYS
+    _base_arrays = _FISTA_BASE_ARRAYS
     _packed_arrays = _FISTA_PACKED_ARRAYS
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
@@ -718,7 +755,8 @@ def make_solver(estimator):
 def solve(estimator, datafit, penalty, coef0):
     """Minimize ``datafit + penalty`` by the estimator's solver, after checking the pair.
 
-    ``penalty`` is bound to the datafit's layout here. Returns the
+    ``penalty`` is bound to the datafit's layout here; ``coef0`` is the
+    solver's to overwrite (see :meth:`BaseSolver.fit`). Returns the
     parameters, the largest iteration count over site blocks, and the final
     objective summed over blocks.
     """

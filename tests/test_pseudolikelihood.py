@@ -304,9 +304,9 @@ def test_second_core_goes_to_blas_or_to_the_kernel_never_both(monkeypatch):
     for cls in (IsingPseudoLikelihood, PottsPseudoLikelihood):
         original = cls.value_grad
 
-        def spy(self, coef, start, stop, n_threads=1, _original=original):
+        def spy(self, coef, start, stop, n_threads=1, _original=original, **kwargs):
             seen.append((type(self).__name__, n_threads))
-            return _original(self, coef, start, stop, n_threads)
+            return _original(self, coef, start, stop, n_threads, **kwargs)
 
         monkeypatch.setattr(cls, "value_grad", spy)
     X = random_patterns(80, 40, seed=1)
