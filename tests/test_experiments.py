@@ -207,13 +207,24 @@ def test_proteins_penalty_stores_the_training_sequences():
     from sklearn_plm.datasets import load_ww_domain
 
     X = load_ww_domain().data[::3][:651].astype(float)      # P/(Nq) = 1
-    # the proteins experiment's penalty, to the tolerance of its WW-domain notes
-    est = PottsPseudoLikelihoodMemory(alpha=get_experiment("proteins").QUICK["l2"], tol=1e-5,
-                                      n_states=21, max_iter=1000, n_jobs=1).fit(X)
-    recalled = est.transform(X)
+    readings = get_experiment("proteins").READINGS
+    small = next(v for k, v in readings.items() if k.startswith("A "))["l2"]
+    default = get_experiment("proteins").QUICK["l2"]
+    assert default > small
+
+    def recall(l2):
+        est = PottsPseudoLikelihoodMemory(alpha=l2, tol=1e-5, n_states=21, max_iter=1000,
+                                          n_jobs=1).fit(X)
+        return est.transform(X)
+
+    # the small penalty of reading A, to the tolerance of the WW-domain notes
+    recalled = recall(small)
     assert np.mean(recalled == X) >= 0.99
     # the sequences it loses are those a one-site neighbour makes unstorable
     assert np.all(recalled == X, axis=1).mean() <= storable_fraction(X) + 1e-12
+    # the default (reading H) penalizes more so as to lose training sequences
+    # near the paper's storage limit: fewer are fixed points than with reading A
+    assert np.all(recall(default) == X, axis=1).mean() < np.all(recalled == X, axis=1).mean()
 
 
 @pytest.mark.slow

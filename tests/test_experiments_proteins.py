@@ -104,6 +104,27 @@ def test_proteins_on_the_papers_family(families, tmp_path):
 
 
 @needs_families
+def test_interrupted_run_resumes_its_finished_chains(families, tmp_path, monkeypatch):
+    config = {**TINY, "family": "PF00014", "exponents": [3, 6]}
+    first = _proteins.run(config, out=tmp_path)
+    assert len(list(tmp_path.glob(".chain-*.json"))) == 2        # asym and sym
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("refitted a saved chain")
+
+    monkeypatch.setattr(PottsPseudoLikelihoodMemory, "fit", no_fit)
+    again = _proteins.run(config, out=tmp_path)
+    def values(res):
+        return [(r["n_train"], r["kind"], r["train"], r["test"], r["fit_time"])
+                for r in res.proteins]
+
+    assert values(again) == values(first)
+    # a changed setting is a different chain: it is fitted, never read from the old file
+    with pytest.raises(AssertionError, match="refitted"):
+        _proteins.run({**config, "l2": 2e-2}, out=tmp_path)
+
+
+@needs_families
 def test_protocol_search_tabulates_every_reading_and_resumes(families, tmp_path, monkeypatch):
     config = {**TINY, "family": "PF00014", "exponents": [3, 6], "protocol_search": True}
     res = _proteins.run(config, out=tmp_path)

@@ -306,6 +306,20 @@ def _run_chains(chains, Ps, n_states, n_jobs):
     return rows
 
 
+def _saved_chain(out, X_all, cfg, kinds, recalls, Ps, n_test, seed):
+    """The file in ``out`` where a finished chain of fits is kept.
+
+    Named by everything its rows depend on (the data, the fit's settings, the
+    loads, the split and the recall), so that an interrupted run resumes without
+    refitting the chains it finished and a changed run never reads stale rows.
+    """
+    Path(out).mkdir(parents=True, exist_ok=True)
+    fit_key = tuple(cfg[k] for k in _FIT_KEYS)
+    tag = repr(((fit_key, tuple(kinds)), sorted(recalls), list(Ps), n_test, seed, X_all.shape,
+                cfg["n_recall"], hashlib.sha256(np.ascontiguousarray(X_all)).hexdigest()))
+    return Path(out) / f".chain-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.json"
+
+
 def _split(X, n_test, seed):
     X = np.asarray(X)[np.random.RandomState(seed).permutation(len(X))]
     return X[:n_test], X[n_test:]
@@ -362,7 +376,10 @@ def run(config=None, *, out=None):
     log(f"{label}: {len(X_all)} sequences x {N} columns, q = {q}; {n_test} test sequences; "
         f"P = {Ps[0]}..{Ps[-1]} ({len(Ps)} loads); {len(jobs)} chains of fits")
     t0 = time.perf_counter()
-    results = _run_chains([(X_pool, X_test, config, kinds, seed, (config["recall"],), None)
+    recalls = (config["recall"],)
+    results = _run_chains([(X_pool, X_test, config, kinds, seed, recalls,
+                            None if out is None else
+                            _saved_chain(out, X_all, config, kinds, recalls, Ps, n_test, seed))
                            for _, X_pool, X_test, kinds, seed in jobs], Ps, q, config["n_jobs"])
     wall = time.perf_counter() - t0
     storable = {(rep, P): storable_fraction(X_pool[:P])
@@ -555,12 +572,8 @@ def _protocol_search(config, out, log, X_all, q, label):
             chains.setdefault((fit_key, kinds), (cfg, set()))[1].add(cfg["recall"])
     log(f"protocol search on {label}: P = {Ps}, {n_test} test sequences, 1 split, "
         f"{len(chains)} chains of fits")
-    saved = {}
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        for key, (cfg, recalls) in chains.items():
-            tag = repr((key, sorted(recalls), Ps, n_test, seed, X_all.shape, cfg["n_recall"]))
-            saved[key] = Path(out) / f".chain-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.json"
+    saved = {key: _saved_chain(out, X_all, cfg, key[1], recalls, Ps, n_test, seed)
+             for key, (cfg, recalls) in chains.items()} if out is not None else {}
     if config["saved_only"]:
         chains = {k: v for k, v in chains.items() if saved.get(k) and saved[k].is_file()}
     t0 = time.perf_counter()
