@@ -194,3 +194,26 @@ def test_fits_without_warm_start_run_per_load_and_match_the_chain(families):
     assert [r["n_train"] for r in rows] == [3, 3, 10, 10, 25, 25]
     strip = [{k: v for k, v in r.items() if k != "fit_time"} for r in rows]
     assert strip == [{k: v for k, v in r.items() if k != "fit_time"} for r in ref]
+
+
+def test_claims_are_the_papers_four_targets():
+    Ps = [r["P_if_N202"] for r in paper_curves()]
+    paper_rows = _proteins._paper_rows(Ps)
+    claims = _proteins._claims(paper_rows, 0.2, 202)
+    assert len(claims) == 5
+    # the paper's own curves show every claim, and our evidence is its number
+    assert [c[1] for c in claims] == [True] * 5
+    assert claims[0][3] == "asym 2.48, sym 0.782" and claims[0][2].endswith(claims[0][3])
+    assert claims[2][3] == "asym 0.582 at 4.95, sym 0.507 at 3.12"
+    assert claims[3][3] == "asym 0.557, sym 0.494"
+    # a memory whose two test curves coincide shows storage but no separation
+    same = [dict(r, test=next(s["test"] for s in paper_rows
+                              if s["n_train"] == r["n_train"] and s["kind"] == "sym"))
+            for r in paper_rows]
+    verdicts = [c[1] for c in _proteins._claims(same, 0.2, 202)]
+    assert verdicts == [True, True, False, False, False]
+    # off the paper's axis there is no paper column, and small runs are not judged
+    small = [dict(r, n_train=r["n_train"]) for r in paper_rows if r["n_train"] <= 63]
+    off = _proteins._claims(small, 0.2, 530)
+    assert [c[3] for c in off] == [None, "dashed line 0.2257", None, None, None]
+    assert [c[1] for c in off] == [None, True, None, None, None]
