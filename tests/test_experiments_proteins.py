@@ -119,6 +119,7 @@ def test_interrupted_run_resumes_its_finished_chains(families, tmp_path, monkeyp
                 for r in res.proteins]
 
     assert values(again) == values(first)
+    assert "2 of 2 chains read from an earlier run" in (tmp_path / "proteins.txt").read_text()
     # a changed setting is a different chain: it is fitted, never read from the old file
     with pytest.raises(AssertionError, match="refitted"):
         _proteins.run({**config, "l2": 2e-2}, out=tmp_path)
