@@ -459,6 +459,27 @@ def test_all_ends_with_one_summary_of_every_claim(tmp_path, monkeypatch, capsys)
     assert "Time per experiment" in summary and "s CPU" in summary
 
 
+def test_all_counts_the_cpu_of_an_experiments_worker_processes(tmp_path, monkeypatch, capsys):
+    from sklearn.utils import Bunch
+
+    from sklearn_plm.experiments import __main__ as cli
+
+    class Workers:
+        """An experiment whose work runs in worker processes."""
+        QUICK = FULL = {}
+        SUMMARY = "workers"
+
+        def run(self, config, out=None):
+            # as the proteins experiment reports the CPU of its chains' processes
+            return Bunch(name="workers", claims=(), files=[], worker_cpu_time=4321.0)
+
+    monkeypatch.setattr(cli, "EXPERIMENTS", ("workers",))
+    monkeypatch.setattr(cli, "get_experiment", {"workers": Workers()}.__getitem__)
+    assert cli.main(["all", "--out", str(tmp_path), "--quiet", "--n-seeds", "1"]) == 0
+    summary = capsys.readouterr().out
+    assert "workers 0 s (4321 s CPU)" in summary
+
+
 def test_mnist_starts_from_the_notebooks_random_couplings():
     from sklearn_plm import PseudoLikelihoodMemory
     from sklearn_plm.experiments._mnist import start_couplings

@@ -108,6 +108,8 @@ def test_interrupted_run_resumes_its_finished_chains(families, tmp_path, monkeyp
     config = {**TINY, "family": "PF00014", "exponents": [3, 6]}
     first = _proteins.run(config, out=tmp_path)
     assert len(list(tmp_path.glob(".chain-*.json"))) == 2        # asym and sym
+    # the workers' CPU (fits and recalls) is counted: at least that of the fits
+    assert first.worker_cpu_time >= first.fit_cpu_time > 0
 
     def no_fit(*args, **kwargs):
         raise AssertionError("refitted a saved chain")
@@ -119,6 +121,7 @@ def test_interrupted_run_resumes_its_finished_chains(families, tmp_path, monkeyp
                 for r in res.proteins]
 
     assert values(again) == values(first)
+    assert again.worker_cpu_time == 0.0
     assert "2 of 2 chains read from an earlier run" in (tmp_path / "proteins.txt").read_text()
     # a changed setting is a different chain: it is fitted, never read from the old file
     with pytest.raises(AssertionError, match="refitted"):

@@ -68,11 +68,11 @@ def _option_type(value):
 def _common_options(parser, with_n_seeds):
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="size", action="store_const", const="quick",
-                      help="small sizes (default): under a minute to a few minutes of CPU "
-                           "each (basins 76 s, stabilities 44 s; proteins up to 3 minutes), "
-                           "longer on a busy machine; 'all' prints each experiment's time")
+                      help="small sizes (default): about a minute each on two free cores "
+                           "with --n-jobs 2 (24-66 s; all six in 5 minutes), longer on a "
+                           "busy machine; 'all' prints each experiment's time")
     size.add_argument("--full", dest="size", action="store_const", const="full",
-                      help="sizes at or near the paper's (minutes to hours each)")
+                      help="sizes at or near the paper's (minutes to an hour each)")
     parser.set_defaults(size="quick")
     parser.add_argument("--out", default=None,
                         help="output folder (default: experiment_results/NAME; with 'all', "
@@ -221,6 +221,9 @@ def main(argv=None):
             failed[name] = str(exc)
             results = None
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # CPU of an experiment's own worker processes (joblib's reusable
+        # workers outlive the experiment, so the OS does not count them for us)
+        cpu += (results or {}).get("worker_cpu_time", 0.0)
         rows += summary_rows(name, results, outs[name], seconds, cpu, error=failed.get(name))
         if results is not None:
             print(f"=== {name} done in {seconds:.0f} s ({cpu:.0f} s CPU)\n", flush=True)

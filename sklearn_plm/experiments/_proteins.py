@@ -266,8 +266,16 @@ def _chain(X_pool, X_test, Ps, config, kinds, n_states, seed, recalls):
     return rows
 
 
+def _timed_chain(*args):
+    """:func:`_chain` and the CPU seconds its worker process spent on it."""
+    c0 = time.process_time()
+    rows = _chain(*args)
+    return rows, time.process_time() - c0
+
+
 def _run_chains(chains, Ps, n_states, n_jobs):
-    """Rows of each chain ``(X_pool, X_test, config, kinds, seed, recalls, saved)``.
+    """Rows of each chain ``(X_pool, X_test, config, kinds, seed, recalls, saved)``,
+    and the CPU seconds of the fits and recalls run (in the worker processes).
 
     A warm-started chain runs as one job (each fit starts from the previous
     load's optimum). Without warm starts every load is its own job, largest
@@ -285,14 +293,16 @@ def _run_chains(chains, Ps, n_states, n_jobs):
             tasks.append((c, (X_pool, X_test, loads_, cfg, kinds, n_states, seed, recalls)))
     tasks.sort(key=lambda t: -max(t[1][2]) if not warm(chains[t[0]][2]) else -sum(Ps))
     rows = [[] for _ in chains]
+    cpu = 0.0
     left = [sum(t[0] == c for t in tasks) for c in range(len(chains))]
     with compute_context(1):
         # results arrive in task order; a chain is saved as soon as it is complete,
         # so that an interrupted search resumes without refitting it
         done = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_chain)(*args) for _, args in tasks)
-        for (c, _), part in zip(tasks, done):
+            delayed(_timed_chain)(*args) for _, args in tasks)
+        for (c, _), (part, part_cpu) in zip(tasks, done):
             rows[c].extend(part)
+            cpu += part_cpu
             left[c] -= 1
             saved = chains[c][-1]
             if left[c] == 0 and saved is not None:
@@ -302,7 +312,7 @@ def _run_chains(chains, Ps, n_states, n_jobs):
         if saved is not None and saved.is_file() and not rows[c]:
             rows[c] = json.loads(saved.read_text())
         rows[c].sort(key=lambda r: r["n_train"])
-    return rows
+    return rows, cpu
 
 
 def _saved_chain(out, X_all, cfg, kinds, recalls, Ps, n_test, seed):
@@ -382,9 +392,9 @@ def run(config=None, *, out=None):
     resumed = sum(f is not None and f.is_file() for f in saved)
     if resumed:
         log(f"{resumed} of {len(jobs)} chains read from an earlier run in {out}")
-    results = _run_chains([(X_pool, X_test, config, kinds, seed, recalls, f)
-                           for (_, X_pool, X_test, kinds, seed), f in zip(jobs, saved)],
-                          Ps, q, config["n_jobs"])
+    results, worker_cpu = _run_chains(
+        [(X_pool, X_test, config, kinds, seed, recalls, f)
+         for (_, X_pool, X_test, kinds, seed), f in zip(jobs, saved)], Ps, q, config["n_jobs"])
     wall = time.perf_counter() - t0
     storable = {(rep, P): storable_fraction(X_pool[:P])
                 for rep, X_pool, *_ in jobs for P in Ps}
@@ -406,7 +416,8 @@ def run(config=None, *, out=None):
               claims_table(_claims(rows, baseline, N))]
     return finish(NAME, out, tables, {"proteins.csv": (rows, None)},
                   lambda plt: _plot(plt, rows, baseline, label, N), log,
-                  extra={"proteins_runs": runs.rows, "wall_time": wall, "fit_cpu_time": fit_cpu})
+                  extra={"proteins_runs": runs.rows, "wall_time": wall, "fit_cpu_time": fit_cpu,
+                         "worker_cpu_time": worker_cpu})
 
 
 def _add_paper(rows, N):
@@ -651,9 +662,9 @@ def _protocol_search(config, out, log, X_all, q, label):
     if config["saved_only"]:
         chains = {k: v for k, v in chains.items() if saved.get(k) and saved[k].is_file()}
     t0 = time.perf_counter()
-    results = _run_chains([(X_pool, X_test, cfg, key[1], seed, tuple(sorted(recalls)),
-                            saved.get(key)) for key, (cfg, recalls) in chains.items()],
-                          Ps, q, config["n_jobs"])
+    results, worker_cpu = _run_chains(
+        [(X_pool, X_test, cfg, key[1], seed, tuple(sorted(recalls)), saved.get(key))
+         for key, (cfg, recalls) in chains.items()], Ps, q, config["n_jobs"])
     wall = time.perf_counter() - t0
     raw = RowWriter(out, "proteins_protocol_runs.csv")
     fitted = {}
@@ -724,7 +735,7 @@ def _protocol_search(config, out, log, X_all, q, label):
             else (lambda plt: _plot_readings(plt, raw.rows, N)))
     return finish(NAME, out, tables, {"proteins_protocol.csv": (table, None)}, plot, log,
                   extra={"protocol_runs": raw.rows, "wall_time": wall,
-                         "missing_readings": missing})
+                         "missing_readings": missing, "worker_cpu_time": worker_cpu})
 
 
 def _plot_readings(plt, rows, N):
