@@ -192,7 +192,8 @@ def test_fits_without_warm_start_run_per_load_and_match_the_chain(families):
            "warm_start": False, "fit_fields": False}
     Ps = [3, 10, 25]
     chains = [(X_pool, X_test, cfg, ("asym", "sym-avg"), 7, ("sync",), None)]
-    rows, = _proteins._run_chains(chains, Ps, len(fam.alphabet), n_jobs=2)
+    (rows,), cpu = _proteins._run_chains(chains, Ps, len(fam.alphabet), n_jobs=2)
+    assert cpu >= sum(r["fit_time"] for r in rows[::2]) > 0   # the workers' CPU, fits included
     ref = _proteins._chain(X_pool, X_test, Ps, cfg, ("asym", "sym-avg"), len(fam.alphabet), 7,
                            ("sync",))
     assert [r["n_train"] for r in rows] == [3, 3, 10, 10, 25, 25]

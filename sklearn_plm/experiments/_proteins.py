@@ -512,7 +512,7 @@ def _claims(rows, baseline, N):
         paper(lambda: "asym {:.3f} at {:.3g}, sym {:.3f} at {:.3g}".format(
             *(v for k in ("asym", "sym") for v in (_best_test(paper_rows, k)["test"],
                                                    _best_test(paper_rows, k)["alpha"]))))))
-    last = {(r["kind"]): r for r in rows if r["n_train"] == Ps[-1]}
+    last = {r["kind"]: r for r in rows if r["n_train"] == Ps[-1]}
     claims.append((
         "the asymmetric test plateau lies above the symmetric one at the largest loads "
         "(by 2 s.e. and 0.01)",
