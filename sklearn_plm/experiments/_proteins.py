@@ -472,6 +472,16 @@ def _best_test(rows, kind):
     return max((r for r in rows if r["kind"] == kind), key=lambda r: r["test"])
 
 
+def _targets(rows):
+    """The numbers the claims compare, by one rule for our rows and the paper's:
+    storage limits, test maxima, the rows at the largest load, the separation."""
+    last = max(r["n_train"] for r in rows)
+    return {"limit": {k: _storage_limit(rows, k) for k in ("asym", "sym")},
+            "best": {k: _best_test(rows, k) for k in ("asym", "sym")},
+            "last": {r["kind"]: r for r in rows if r["n_train"] == last},
+            "separation": _separation(rows)}
+
+
 def _claims(rows, baseline, N):
     """The paper's four targets (storage limit, test maximum, plateau,
     separation) and the unrelated baseline, each with the paper's number.
@@ -483,55 +493,57 @@ def _claims(rows, baseline, N):
     big = max(Ps) / N
     paper_rows = _paper_rows(Ps) if N == 202 else []
     on_axis = len(paper_rows) == 2 * len(Ps)
-
-    def paper(make_text):
-        return make_text() if on_axis else None
+    ours = _targets(rows)
+    ref = _targets(paper_rows) if on_axis else None
 
     def fmt(v):
         return "none" if v is None else f"{v:.3g}"
 
-    lim = {k: _storage_limit(rows, k) for k in ("asym", "sym")}
-    claims = [("asymmetric couplings store more: training sequences stay recalled "
-               "(overlap >= 0.999) to a larger alpha",
-               (lim["asym"] or 0) > (lim["sym"] or 0) if big > 1.0 else None,
-               f"largest such alpha among the loads run: asym {fmt(lim['asym'])}, "
-               f"sym {fmt(lim['sym'])}",
-               paper(lambda: f"asym {fmt(_storage_limit(paper_rows, 'asym'))}, "
-                             f"sym {fmt(_storage_limit(paper_rows, 'sym'))}"))]
-    claims.append(("recall from test sequences ends closer to them than unrelated sequences are",
-                   all(r["test"] > baseline for r in rows),
-                   f"test {min(r['test'] for r in rows):.3f}-{max(r['test'] for r in rows):.3f} "
-                   f"vs unrelated {baseline:.3f}", f"dashed line {PAPER_BASELINE}"))
-    best = {k: _best_test(rows, k) for k in ("asym", "sym")}
-    claims.append((
-        "asymmetric couplings generalize better: a higher test maximum (by 2 s.e. and 0.01)",
-        (best["asym"]["test"] - best["sym"]["test"] > 0.01
-         and differs(best["asym"], best["sym"], "test") > 2.0) if big >= 2.0 else None,
-        f"test maximum asym {best['asym']['test']:.3f} at alpha {best['asym']['alpha']:.3g}, "
-        f"sym {best['sym']['test']:.3f} at {best['sym']['alpha']:.3g}",
-        paper(lambda: "asym {:.3f} at {:.3g}, sym {:.3f} at {:.3g}".format(
-            *(v for k in ("asym", "sym") for v in (_best_test(paper_rows, k)["test"],
-                                                   _best_test(paper_rows, k)["alpha"]))))))
-    last = {r["kind"]: r for r in rows if r["n_train"] == Ps[-1]}
-    claims.append((
-        "the asymmetric test plateau lies above the symmetric one at the largest loads "
-        "(by 2 s.e. and 0.01)",
-        (last["asym"]["test"] - last["sym"]["test"] > 0.01
-         and differs(last["asym"], last["sym"], "test") > 2.0) if big >= 20.0 else None,
-        f"alpha {big:.3g}: asym {last['asym']['test']:.3f}, sym {last['sym']['test']:.3f}",
-        paper(lambda: "asym {:.3f}, sym {:.3f}".format(
-            *(r["test"] for r in paper_rows if r["n_train"] == Ps[-1])))))
-    sep = _separation(rows)
-    paper_sep = _separation(paper_rows) if on_axis else None
-    claims.append((
-        "the test curves separate (asym above sym from some alpha on) within a factor 3 of "
-        "where the paper's do (same rule)",
-        (sep is not None and paper_sep is not None and sep <= 3 * paper_sep)
-        if on_axis and big >= 2.0 else None,
-        f"asym above sym from alpha {sep:.3g} on" if sep is not None
-        else "asym never stays above sym (by 2 s.e. and 0.01) to the largest load",
-        paper(lambda: f"from alpha {fmt(paper_sep)} on")))
-    return claims
+    def apart(pair):
+        # asym above sym by 0.01 and by two combined standard errors
+        a, b = pair["asym"], pair["sym"]
+        return a["test"] - b["test"] > 0.01 and differs(a, b, "test") > 2.0
+
+    def limits(t):
+        return f"asym {fmt(t['limit']['asym'])}, sym {fmt(t['limit']['sym'])}"
+
+    def maxima(t):
+        a, b = t["best"]["asym"], t["best"]["sym"]
+        return f"asym {a['test']:.3f} at {a['alpha']:.3g}, sym {b['test']:.3f} at {b['alpha']:.3g}"
+
+    def plateaus(t):
+        return f"asym {t['last']['asym']['test']:.3f}, sym {t['last']['sym']['test']:.3f}"
+
+    lim, sep = ours["limit"], ours["separation"]
+    paper_sep = ref["separation"] if ref else None
+    return [
+        ("asymmetric couplings store more: training sequences stay recalled "
+         "(overlap >= 0.999) to a larger alpha",
+         (lim["asym"] or 0) > (lim["sym"] or 0) if big > 1.0 else None,
+         f"largest such alpha among the loads run: {limits(ours)}",
+         limits(ref) if ref else None),
+        ("recall from test sequences ends closer to them than unrelated sequences are",
+         all(r["test"] > baseline for r in rows),
+         f"test {min(r['test'] for r in rows):.3f}-{max(r['test'] for r in rows):.3f} "
+         f"vs unrelated {baseline:.3f}", f"dashed line {PAPER_BASELINE}"),
+        ("asymmetric couplings generalize better: a higher test maximum (by 2 s.e. and 0.01)",
+         apart(ours["best"]) if big >= 2.0 else None,
+         f"test maximum asym {ours['best']['asym']['test']:.3f} at alpha "
+         f"{ours['best']['asym']['alpha']:.3g}, sym {ours['best']['sym']['test']:.3f} at "
+         f"{ours['best']['sym']['alpha']:.3g}",
+         maxima(ref) if ref else None),
+        ("the asymmetric test plateau lies above the symmetric one at the largest loads "
+         "(by 2 s.e. and 0.01)",
+         apart(ours["last"]) if big >= 20.0 else None,
+         f"alpha {big:.3g}: {plateaus(ours)}", plateaus(ref) if ref else None),
+        ("the test curves separate (asym above sym from some alpha on) within a factor 3 of "
+         "where the paper's do (same rule)",
+         (sep is not None and paper_sep is not None and sep <= 3 * paper_sep)
+         if on_axis and big >= 2.0 else None,
+         f"asym above sym from alpha {sep:.3g} on" if sep is not None
+         else "asym never stays above sym (by 2 s.e. and 0.01) to the largest load",
+         f"from alpha {fmt(paper_sep)} on" if ref else None),
+    ]
 
 
 def _table(rows, baseline, config, label, N, q, n_test, wall, fit_cpu, resumed=(0, 0)):
