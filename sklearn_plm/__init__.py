@@ -2,7 +2,6 @@
 
 from ._binarizer import NaNBinarizer
 from ._hopfield import HopfieldMemory
-from ._imputer import PseudoLikelihoodImputer
 from ._plmc_format import (
     plmc_objective,
     read_plmc_couplings,
@@ -18,6 +17,21 @@ from ._pseudolikelihood import PseudoLikelihoodMemory
 from ._path import pseudolikelihood_path
 from ._recall import RecallResult
 from ._version import __version__
+
+
+def __getattr__(name):
+    # The imputer stands on scikit-learn's imputers, whose import pulls in most
+    # of scikit-learn (about 15 MB and a second); a fit of the other estimators
+    # does not pay for it.
+    if name == "PseudoLikelihoodImputer":
+        from ._imputer import PseudoLikelihoodImputer
+
+        return PseudoLikelihoodImputer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"PseudoLikelihoodImputer"})
 
 __all__ = [
     "HopfieldMemory",

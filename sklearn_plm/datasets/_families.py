@@ -9,11 +9,10 @@ from http.client import HTTPException
 from pathlib import Path
 from urllib.error import URLError
 
-from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch
 
-from .._sklearn_compat import (Interval, RemoteFileMetadata, StrOptions, _fetch_remote,
-                               validate_params)
+from .. import _sklearn_compat
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ._alignment import PROTEIN_ALPHABET, read_alignment
 from ._structure import read_contact_distances
 
@@ -103,8 +102,9 @@ def _get_file(name, filename, checksum, folder, download_if_missing, base_url, n
     try:
         # scikit-learn's fetcher: a temporary file in the same folder, removed on any
         # error (an interrupted transfer included), renamed only after its SHA-256 matched
-        return Path(_fetch_remote(RemoteFileMetadata(filename, url, checksum), dirname=folder,
-                                  n_retries=n_retries, delay=delay))
+        remote = _sklearn_compat.RemoteFileMetadata(filename, url, checksum)
+        return Path(_sklearn_compat._fetch_remote(remote, dirname=folder, n_retries=n_retries,
+                                                  delay=delay))
     except (URLError, HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise FileNotFoundError(
@@ -210,6 +210,8 @@ def fetch_protein_family(name, *, data_home=None, download_if_missing=True, gaps
     """
     ali_file, ali_sha, dist_file, dist_sha, description = _FAMILIES[name]
     base_url = BASE_URL if base_url is None else base_url
+    from sklearn.datasets import get_data_home  # on use: sklearn.datasets is large
+
     folder = Path(get_data_home(data_home)) / _CACHE_SUBDIR / name
     folder.mkdir(parents=True, exist_ok=True)
     paths = [_get_file(name, f, sha, folder, download_if_missing, base_url, n_retries, delay)

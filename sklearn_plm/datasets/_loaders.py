@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from sklearn.datasets import load_digits
 from sklearn.utils import Bunch
 from .._sklearn_compat import Interval, validate_params
 
@@ -57,6 +56,8 @@ def load_binarized_digits(threshold=7, return_X_y=False):
     >>> sorted(set(X.ravel().tolist()))
     [-1.0, 1.0]
     """
+    from sklearn.datasets import load_digits  # on use: sklearn.datasets is large
+
     digits = load_digits()
     X = np.where(digits.data > threshold, 1.0, -1.0)
     if return_X_y:
