@@ -201,6 +201,23 @@ def test_fits_without_warm_start_run_per_load_and_match_the_chain(families):
     assert strip == [{k: v for k, v in r.items() if k != "fit_time"} for r in ref]
 
 
+def test_protocol_search_scores_by_the_claims_rules():
+    # the search table and the claims judge a reading by the same targets: a
+    # single load where the test curves differ is not a separation
+    Ps = [r["P_if_N202"] for r in paper_curves()]
+    paper_rows = _proteins._paper_rows(Ps)
+    scores = _proteins.reading_scores(paper_rows, 202)
+    targets = _proteins._targets(paper_rows)
+    assert scores["separation_alpha"] == targets["separation"] == pytest.approx(0.99, abs=0.01)
+    assert scores["storage_asym"] == targets["limit"]["asym"]
+    assert scores["test_max_asym"] == targets["best"]["asym"]["test"]
+    assert scores["rms_gap"] == pytest.approx(0.0, abs=1e-12)
+    asym_test = {r["n_train"]: r["test"] for r in paper_rows if r["kind"] == "asym"}
+    blip = [dict(r, test=asym_test[r["n_train"]] + (
+        0.05 if r["kind"] == "asym" and r["n_train"] == Ps[5] else 0.0)) for r in paper_rows]
+    assert _proteins.reading_scores(blip, 202)["separation_alpha"] is None
+
+
 def test_claims_are_the_papers_four_targets():
     Ps = [r["P_if_N202"] for r in paper_curves()]
     paper_rows = _proteins._paper_rows(Ps)
