@@ -4,6 +4,7 @@
         [--tools lib-recipe,lib-converged,lib-plmc,plmc,ccmpred,pydca,ardca]
         [--data DIR] [--plmc PATH] [--ccmpred PATH] [--peers-python PY]
     python benchmarks/bench_contacts.py --tune [--families ...]   # choice of the defaults
+    python benchmarks/bench_contacts.py --shared DIR [--families ...]  # rankings saved by --save
 
 Each tool runs in a fresh process on one thread (``OMP_NUM_THREADS=1`` and the
 BLAS variables, plmc ``-n 1``, CCMpred ``-t 1``, pydca ``num_threads=1``,
@@ -35,6 +36,11 @@ Tools (a peer that is not installed is reported as skipped, with why):
   biopython, numba);
 * ``ardca``: PyPI ``ardca`` (PyTorch) in the same environment: reported as
   skipped, because the package has no contact score (see ``ARDCA_SKIP``).
+
+``--shared DIR`` compares the rankings that ``--save DIR`` kept: for each
+tool, the fraction of ``lib-converged``'s top L/5, L/2, L and 2L pairs that
+it also ranks in its top L/5, ... (whether a looser tolerance changed the
+ranking).
 
 ``--tune`` fits the library on a grid of penalties and tolerances in this
 process and prints the precision of each scoring (with and without the gap
@@ -239,6 +245,39 @@ def _precision(S, D):
     return contact_precision(S, D, k=list(KS), min_separation=5)
 
 
+def _shared_top(S, R, D):
+    """Fraction of the reference ``R``'s top k pairs that ``S`` also ranks in its
+    top k, for k = L/5 .. 2L (the ranking of ``contact_precision``)."""
+    from sklearn_plm.metrics._contacts import _rank_count, ranked_pairs
+
+    L = S.shape[0]
+    top_s = list(zip(*ranked_pairs(S, D, min_separation=5)))
+    top_r = list(zip(*ranked_pairs(R, D, min_separation=5)))
+    return [len(set(top_s[:k]) & set(top_r[:k])) / k for k in (_rank_count(c, L) for c in KS)]
+
+
+def shared_table(folder, families, data=None, reference="lib-converged"):
+    """Rankings saved by ``--save``: how much of the reference's top k each tool shares."""
+    from sklearn_plm.datasets import read_contact_distances
+
+    data = _data_dir(data)
+    print(f"\n| family | tool | top L/5 | top L/2 | top L | top 2L | shared with {reference} |")
+    print("|---|---|---|---|---|---|---|")
+    for family in families.split(","):
+        ref = pathlib.Path(folder) / f"{family}_{reference}.npy"
+        if not ref.exists():
+            print(f"| {family} | skipped: no {ref} | | | | | |")
+            continue
+        R = np.load(ref)
+        D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=len(R))
+        for path in sorted(pathlib.Path(folder).glob(f"{family}_*.npy")):
+            tool = path.stem[len(family) + 1:]
+            if tool != reference:
+                print(f"| {family} | {tool} | "
+                      + " | ".join(f"{v:.2f}" for v in _shared_top(np.load(path), R, D))
+                      + " | |")
+
+
 def bench(args):
     from sklearn_plm.datasets import read_alignment, read_contact_distances
 
@@ -357,12 +396,17 @@ def main(argv=None):
                         help="interpreter of the virtual environment with pydca and ardca")
     parser.add_argument("--save", default=None, help="folder for each tool's score matrix")
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--shared", default=None, metavar="DIR",
+                        help="print how much of lib-converged's top k each tool saved in DIR "
+                             "(by --save) shares, without fitting")
     parser.add_argument("--scales", default="0.2", help="--tune: alpha = SCALE (L - 1) / W")
     parser.add_argument("--tols", default="1e-4", help="--tune: tolerances")
     parser.add_argument("--worker", nargs=3, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return library_scores(*args.worker)
+    if args.shared:
+        return shared_table(args.shared, args.families, args.data)
     return tune(args) if args.tune else bench(args)
 
 

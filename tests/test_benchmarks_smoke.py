@@ -51,3 +51,33 @@ def test_plmc_rows_are_skipped_with_a_note_without_plmc(tmp_path):
     )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "plmc rows skipped: no plmc binary" in res.stdout
+
+
+CONTACTS = RUN.parent / "bench_contacts.py"
+FAMILIES = RUN.parents[1].parent / "shared" / "data" / "families"
+
+
+@pytest.mark.skipif(not CONTACTS.exists(), reason="benchmarks/ is not shipped with the package")
+@pytest.mark.skipif(not (FAMILIES / "PF00014").is_dir(), reason="../shared/data/families absent")
+def test_contacts_benchmark_compares_saved_rankings(tmp_path):
+    import os
+
+    import numpy as np
+
+    from sklearn_plm.datasets import read_contact_distances
+
+    D = read_contact_distances(FAMILIES / "PF00014" / "PF00014_struct.dat", n_columns=53)
+    closeness = -np.nan_to_num(D, nan=99.0)
+    noise = np.random.default_rng(0).random((53, 53))
+    np.save(tmp_path / "PF00014_lib-converged.npy", closeness)
+    np.save(tmp_path / "PF00014_same.npy", 2.0 * closeness + 1.0)  # same ranking
+    np.save(tmp_path / "PF00014_noise.npy", noise + noise.T)
+    env = dict(os.environ, PYTHONPATH=str(RUN.parents[1]))
+    res = subprocess.run(
+        [sys.executable, str(CONTACTS), "--shared", str(tmp_path), "--families", "PF00014",
+         "--data", str(FAMILIES)], capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    rows = {line.split("|")[2].strip(): [float(v) for v in line.split("|")[3:7]]
+            for line in res.stdout.splitlines() if line.startswith("| PF00014 |")}
+    assert rows["same"] == [1.0, 1.0, 1.0, 1.0]
+    assert max(rows["noise"]) < 0.5
