@@ -81,3 +81,29 @@ def test_contacts_benchmark_compares_saved_rankings(tmp_path):
             for line in res.stdout.splitlines() if line.startswith("| PF00014 |")}
     assert rows["same"] == [1.0, 1.0, 1.0, 1.0]
     assert max(rows["noise"]) < 0.5
+
+
+@pytest.mark.skipif(not (RUN.parent / "bench_plmc_cli.py").exists(),
+                    reason="benchmarks/ is not shipped with the package")
+def test_plmc_cli_benchmark_evaluates_plmcs_parameters_in_float64(tmp_path, monkeypatch):
+    # plmc's -g -f fixture: its written parameters give plmc's printed objective
+    # when read back with plmc's weights and the same options
+    from sklearn_plm.plmc import main
+
+    monkeypatch.syspath_prepend(str(RUN.parent))
+    import bench_plmc_cli
+
+    data = Path(__file__).parent / "data" / "plmc"
+    options = ["-f", "FOCUS", "-g", "-le", "2.0", "-lh", "0.01", "-t", "0.2"]
+    assert bench_plmc_cli._model_options(options) == ("FOCUS", "missing",
+                                                      "-ACDEFGHIKLMNPQRSTVWY")
+    weights = tmp_path / "w.txt"
+    main([*options, "-n", "1", "-q", "-o", str(tmp_path / "m.params"), "--save-weights",
+          str(weights), str(data / "ali.fa")])
+    fx = float([ln.split("\t") for ln in (data / "gap.log").read_text().splitlines()
+                if ln[:1].isdigit()][-1][3])
+    f = bench_plmc_cli.objective_of(data / "gap.params", data / "ali.fa", weights, options)
+    assert f == pytest.approx(fx, abs=0.1)
+    # the other model (gaps as a state) is another objective
+    assert abs(bench_plmc_cli.objective_of(data / "focus.params", data / "ali.fa", weights,
+                                           options[:2] + options[3:]) - fx) > 1.0
