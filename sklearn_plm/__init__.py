@@ -19,20 +19,6 @@ from ._recall import RecallResult
 from ._version import __version__
 
 
-def __getattr__(name):
-    # The imputer stands on scikit-learn's imputers, whose import pulls in most
-    # of scikit-learn (about 15 MB and a second); a fit of the other estimators
-    # does not pay for it.
-    if name == "PseudoLikelihoodImputer":
-        from ._imputer import PseudoLikelihoodImputer
-
-        return PseudoLikelihoodImputer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | {"PseudoLikelihoodImputer"})
-
 __all__ = [
     "HopfieldMemory",
     "NaNBinarizer",
@@ -51,3 +37,18 @@ __all__ = [
     "write_plmc_params",
     "write_plmc_weights",
 ]
+
+
+def __getattr__(name):
+    # The imputer stands on scikit-learn's imputers, whose import pulls in most
+    # of scikit-learn (about 15 MB and a second); a fit of the other estimators
+    # does not pay for it.
+    if name == "PseudoLikelihoodImputer":
+        from ._imputer import PseudoLikelihoodImputer
+
+        return PseudoLikelihoodImputer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"PseudoLikelihoodImputer"})
