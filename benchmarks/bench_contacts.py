@@ -19,11 +19,11 @@ pairs the file does not list are left out of the ranking):
 Tools (a peer that is not installed is reported as skipped, with why):
 
 * ``lib-recipe``: the library's documented recipe for contacts in a protein
-  family (``doc/user_guide/sequences.rst``, "Contact prediction"), whose
-  contact mode is the tolerance ``tol=CONTACT_TOL``;
+  family (``doc/user_guide/sequences.rst``, "Contact prediction"): float32,
+  ``alpha = SCALE (L - 1) / W``, the contact mode ``tol=CONTACT_TOL``;
 * ``lib-converged``: the same at the estimator's default ``tol=1e-4``;
-* ``lib-plmc``: the library at plmc's settings (the symmetric fit of plmc's
-  objective with the same ``le``, ``lh`` and weights, at most 100 iterations,
+* ``lib-plmc``: the library at plmc's settings (the float32 symmetric fit of
+  plmc's objective with the same ``le``, ``lh`` and weights, at most 100 iterations,
   plmc's scores: ``gauge="raw"``, APC);
 * ``plmc``: ``plmc -t 0.2 -le 0.2 (L-1) -lh 0.01 -m 100 -n 1``, as
   EVcouplings runs it (``lambda_J = 0.01`` times ``(q - 1)(L - 1)``, 100
@@ -71,9 +71,19 @@ PROTEIN = "-ACDEFGHIKLMNPQRSTVWY"
 IDENTITY = 0.8
 
 
+# The penalty's scale: alpha = SCALE (L - 1) / W. CCMpred, pydca and EVcouplings'
+# plmc use 0.2. On PF00014 and PF13354 (--tune, doc/benchmarks.md) scales 0.5 and 1
+# gave the highest precision at L/5, L/2 and L on both families; 0.2 ranked one pair
+# fewer in the top L of PF00014 at 1.3-1.6x the CPU, and 2 lost pairs at 2L on
+# PF13354. 0.5 is inside that plateau, next to the literature's value.
+SCALE = 0.5
+# the fits run in float32 (plmc's recommended build; the command line's default)
+DTYPE = np.float32
+
+
 def default_alpha(n_columns, weight_sum):
-    """The documented penalty: plmc's / CCMpred's ``0.2 (L - 1)`` on the sum scale."""
-    return 0.2 * (n_columns - 1) / weight_sum
+    """The documented penalty: ``SCALE (L - 1)`` on the sum scale."""
+    return SCALE * (n_columns - 1) / weight_sum
 
 
 DEFAULT_FIT = {"n_states": 21}
@@ -116,7 +126,7 @@ def library_scores(tool, path, out):
     from sklearn_plm.datasets import read_alignment, sequence_weights
 
     X, _ = read_alignment(path)
-    X = X.astype(np.float64)
+    X = X.astype(DTYPE)
     L = X.shape[1]
     w = sequence_weights(X, identity=IDENTITY)
     W = float(w.sum())
@@ -348,13 +358,14 @@ def tune(args):
 
     data = _data_dir(args.data)
     print(f"load average at start: {os.getloadavg()}")
-    print("\n| family | fit | tol | iterations | fit CPU s | scoring | P@L/5 | P@L/2 | P@L | P@2L |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| family | fit | dtype | tol | iterations | fit CPU s | scoring | P@L/5 | P@L/2 | P@L "
+          "| P@2L |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     scales = [float(s) for s in args.scales.split(",")]
     tols = [float(t) for t in args.tols.split(",")]
     for family in args.families.split(","):
         X, _ = read_alignment(_alignment_file(data, family))
-        X = X.astype(np.float64)
+        X = X.astype(args.dtype)
         L = X.shape[1]
         D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=L)
         w = sequence_weights(X, identity=IDENTITY)
@@ -378,7 +389,8 @@ def tune(args):
                 }
                 for name, S in scorings.items():
                     p = _precision(S, D)
-                    print(f"| {family} | alpha={scale:g} (L-1)/W | {tol:g} | {model.n_iter_} | "
+                    print(f"| {family} | alpha={scale:g} (L-1)/W | {args.dtype} | {tol:g} | "
+                          f"{model.n_iter_} | "
                           f"{cpu:.1f} | {name} | " + " | ".join(f"{v:.2f}" for v in p) + " |",
                           flush=True)
     print(f"\nload average at end: {os.getloadavg()}")
@@ -399,8 +411,11 @@ def main(argv=None):
     parser.add_argument("--shared", default=None, metavar="DIR",
                         help="print how much of lib-converged's top k each tool saved in DIR "
                              "(by --save) shares, without fitting")
-    parser.add_argument("--scales", default="0.2", help="--tune: alpha = SCALE (L - 1) / W")
+    parser.add_argument("--scales", default=str(SCALE),
+                        help="--tune: alpha = SCALE (L - 1) / W, comma-separated")
     parser.add_argument("--tols", default="1e-4", help="--tune: tolerances")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                        help="--tune: precision of the fits")
     parser.add_argument("--worker", nargs=3, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
