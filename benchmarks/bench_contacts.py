@@ -271,12 +271,13 @@ def shared_table(folder, families, data=None, reference="lib-converged"):
     from sklearn_plm.datasets import read_contact_distances
 
     data = _data_dir(data)
-    print(f"\n| family | tool | top L/5 | top L/2 | top L | top 2L | shared with {reference} |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nFraction of {reference}'s top k pairs that each tool also ranks in its top k:\n")
+    print("| family | tool | k = L/5 | L/2 | L | 2L |")
+    print("|---|---|---|---|---|---|")
     for family in families.split(","):
         ref = pathlib.Path(folder) / f"{family}_{reference}.npy"
         if not ref.exists():
-            print(f"| {family} | skipped: no {ref} | | | | | |")
+            print(f"| {family} | skipped: no {ref} | | | | |")
             continue
         R = np.load(ref)
         D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=len(R))
@@ -285,7 +286,7 @@ def shared_table(folder, families, data=None, reference="lib-converged"):
             if tool != reference:
                 print(f"| {family} | {tool} | "
                       + " | ".join(f"{v:.2f}" for v in _shared_top(np.load(path), R, D))
-                      + " | |")
+                      + " |")
 
 
 def bench(args):
