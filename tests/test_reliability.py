@@ -1,6 +1,7 @@
 """Interrupts, numerical robustness and determinism."""
 
 import _thread
+import signal
 import threading
 import time
 import warnings
@@ -17,13 +18,22 @@ from conftest import flip, random_patterns
 
 @contextmanager
 def _interrupt_after(seconds):
-    """Ctrl-C in the main thread after ``seconds``; never fires after the block."""
+    """Ctrl-C in the main thread after ``seconds``; never fires after the block.
+
+    ``interrupt_main`` does nothing while SIGINT is not Python's handler, and
+    something an earlier test ran may have left it changed (seen in the full
+    suite on 2026-12-07, with the newest dependencies): Python's handler is
+    installed for the block, as in an interactive session, and the previous
+    one restored.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(seconds, _thread.interrupt_main)
     timer.start()
     try:
         yield
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def _long_problem(seed):
