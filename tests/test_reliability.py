@@ -17,23 +17,31 @@ from conftest import flip, random_patterns
 
 
 @contextmanager
-def _interrupt_after(seconds):
-    """Ctrl-C in the main thread after ``seconds``; never fires after the block.
+def _python_sigint():
+    """Python's SIGINT handler for the block, the previous one restored after.
 
-    ``interrupt_main`` does nothing while SIGINT is not Python's handler, and
-    something an earlier test ran may have left it changed (seen in the full
-    suite on 2026-12-07, with the newest dependencies): Python's handler is
-    installed for the block, as in an interactive session, and the previous
-    one restored.
+    A real or simulated Ctrl-C (``interrupt_main``) raises KeyboardInterrupt
+    only under Python's handler, and something an earlier test ran may have
+    left another one (seen in the full suite on 2026-12-07, with the newest
+    dependencies): the tests install it, as an interactive session has it.
     """
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(seconds, _thread.interrupt_main)
-    timer.start()
     try:
         yield
     finally:
-        timer.cancel()
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _interrupt_after(seconds):
+    """Ctrl-C in the main thread after ``seconds``; never fires after the block."""
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    with _python_sigint():
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
 
 def _long_problem(seed):
@@ -216,7 +224,6 @@ def test_ctrl_c_during_a_long_storkey_fit_stops_promptly():
 @pytest.mark.slow
 def test_ctrl_c_during_sequence_weighting_stops_within_a_second():
     import os
-    import signal
 
     from sklearn_plm.datasets import sequence_weights
 
@@ -229,12 +236,13 @@ def test_ctrl_c_during_sequence_weighting_stops_within_a_second():
         os.kill(os.getpid(), signal.SIGINT)
 
     timer = threading.Timer(0.3, ctrl_c)
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            sequence_weights(codes, n_jobs=2)
-    finally:
-        timer.cancel()
+    with _python_sigint():
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                sequence_weights(codes, n_jobs=2)
+        finally:
+            timer.cancel()
     assert sent and time.perf_counter() - sent[0] < 1.0
 
 
