@@ -74,7 +74,7 @@ IDENTITY = 0.8
 # The penalty's scale: alpha = SCALE (L - 1) / W. CCMpred, pydca and EVcouplings'
 # plmc use 0.2. On PF00014 and PF13354 (--tune, doc/benchmarks.md) scales 0.5 and 1
 # gave the highest precision at L/5, L/2 and L on both families; 0.2 ranked one pair
-# fewer in the top L of PF00014 at 1.6x the CPU, and 2 lost two pairs at 2L on
+# fewer in the top L of PF00014 at 1.6x the CPU, and scale 2 lost two pairs at 2L on
 # PF13354. 0.5 is inside that plateau, next to the literature's value.
 SCALE = 0.5
 # the fits run in float32 (plmc's recommended build; the command line's default)
