@@ -21,9 +21,10 @@ def _python_sigint():
     """Python's SIGINT handler for the block, the previous one restored after.
 
     A real or simulated Ctrl-C (``interrupt_main``) raises KeyboardInterrupt
-    only under Python's handler, and something an earlier test ran may have
-    left another one (seen in the full suite on 2026-12-07, with the newest
-    dependencies): the tests install it, as an interactive session has it.
+    only under Python's handler, and Python does not install it when it
+    inherits SIGINT ignored, as a job started in the background by a
+    non-interactive shell does (``(pytest &)``, ``nohup``): the tests install
+    it, as an interactive session has it.
     """
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
