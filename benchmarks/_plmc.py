@@ -63,6 +63,16 @@ def write_fasta(path, X, alphabet):
             fh.write(f">s{k}\n{''.join(alphabet[c] for c in row)}\n")
 
 
+def plmc_trace(text):
+    """``(wall s, fx)`` of each iteration line plmc printed (7 tab-separated fields)."""
+    trace = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 7 and parts[0].isdigit():
+            trace.append((float(parts[1]), float(parts[3])))
+    return trace
+
+
 def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
     """Fit with plmc; returns a dict with ``n_iter``, ``objective`` (its last
     printed ``fx``), ``cpu`` (user + system s of the child), ``wall``,
@@ -82,11 +92,7 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
         if returncode != 0:
             raise RuntimeError(f"plmc failed ({returncode}):\n{text[-2000:]}")
         model = read_plmc_params(params)
-    trace = []
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 7 and parts[0].isdigit():
-            trace.append((float(parts[1]), float(parts[3])))
+    trace = plmc_trace(text)
     return {"n_iter": len(trace), "objective": trace[-1][1], "cpu": usage.ru_utime + usage.ru_stime,
             "wall": wall, "peak_rss_mb": peak_kb / 1024, "trace": trace,
             "model": model, "message": [ln for ln in text.splitlines() if ln.startswith("Gradient optimization")]}

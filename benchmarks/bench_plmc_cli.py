@@ -29,7 +29,8 @@ import tempfile
 
 import numpy as np
 
-from _plmc import find_plmc, run_polled  # the benchmarks folder is on the path of its scripts
+# the benchmarks folder is on the path of its scripts
+from _plmc import find_plmc, plmc_trace, run_polled
 
 
 def _model_options(args):
@@ -45,8 +46,9 @@ def _model_options(args):
     return focus, gaps, alphabet
 
 
-def objective_of(params, alignment, weights_file, args):
-    """plmc's objective of a parameter file in float64, on plmc's sequences and weights."""
+def objectives_of(params_files, alignment, weights_file, args):
+    """plmc's objective of each parameter file in float64, on plmc's sequences and
+    weights (the alignment is read once)."""
     from sklearn_plm import plmc_objective, read_plmc_params, read_plmc_weights
     from sklearn_plm.datasets import read_alignment
 
@@ -57,11 +59,11 @@ def objective_of(params, alignment, weights_file, args):
     kept = np.ones(ali.n_read, dtype=bool)
     kept[ali.dropped] = False
     X = ali.data if gaps == "missing" else ali.data.astype(np.float64)
-    return plmc_objective(read_plmc_params(params), X, full[kept])
+    return [plmc_objective(read_plmc_params(p), X, full[kept]) for p in params_files]
 
 
 def _iterations(text):
-    plmc = [ln for ln in text.splitlines() if ln[:1].isdigit() and len(ln.split("\t")) == 7]
+    plmc = plmc_trace(text)
     if plmc:
         return len(plmc)
     found = re.search(r"(\d+) iterations, objective", text)
@@ -104,8 +106,7 @@ def main(argv=None):
                        args.alignment], int(t))
             ours = run([sys.executable, "-m", "sklearn_plm.plmc", *options, "-n", t, "-o", p_ours,
                         args.alignment], int(t))
-            f_ref = objective_of(p_plmc, args.alignment, w, options)
-            f_ours = objective_of(p_ours, args.alignment, w, options)
+            f_ref, f_ours = objectives_of([p_plmc, p_ours], args.alignment, w, options)
         for name, r, f in (("plmc", ref, f_ref), ("sklearn_plm.plmc", ours, f_ours)):
             print(f"| {t} | {name} | {r['n_iter']} | {r['cpu']:.1f} | {r['wall']:.1f} | "
                   f"{r['rss']:.0f} | {f:.1f} | ", end="")
