@@ -18,7 +18,6 @@ from ._path import pseudolikelihood_path
 from ._recall import RecallResult
 from ._version import __version__
 
-
 __all__ = [
     "HopfieldMemory",
     "NaNBinarizer",

@@ -507,9 +507,10 @@ def _claims(rows, baseline, N):
     def limits(t):
         return f"asym {fmt(t['limit']['asym'])}, sym {fmt(t['limit']['sym'])}"
 
-    def maxima(t):
+    def maxima(t, at="at"):
         a, b = t["best"]["asym"], t["best"]["sym"]
-        return f"asym {a['test']:.3f} at {a['alpha']:.3g}, sym {b['test']:.3f} at {b['alpha']:.3g}"
+        return (f"asym {a['test']:.3f} {at} {a['alpha']:.3g}, "
+                f"sym {b['test']:.3f} at {b['alpha']:.3g}")
 
     def plateaus(t):
         return f"asym {t['last']['asym']['test']:.3f}, sym {t['last']['sym']['test']:.3f}"
@@ -528,9 +529,7 @@ def _claims(rows, baseline, N):
          f"vs unrelated {baseline:.3f}", f"dashed line {PAPER_BASELINE}"),
         ("asymmetric couplings generalize better: a higher test maximum (by 2 s.e. and 0.01)",
          apart(ours["best"]) if big >= 2.0 else None,
-         f"test maximum asym {ours['best']['asym']['test']:.3f} at alpha "
-         f"{ours['best']['asym']['alpha']:.3g}, sym {ours['best']['sym']['test']:.3f} at "
-         f"{ours['best']['sym']['alpha']:.3g}",
+         f"test maximum {maxima(ours, at='at alpha')}",
          maxima(ref) if ref else None),
         ("the asymmetric test plateau lies above the symmetric one at the largest loads "
          "(by 2 s.e. and 0.01)",
@@ -722,8 +721,9 @@ def _protocol_search(config, out, log, X_all, q, label):
              f"'RMS gap': root mean square of ours - paper over the 4 curves at these loads; "
              f"'storage': largest alpha among these loads with train overlap >= 0.999 (on all 35 "
              f"loads the paper's is 2.48 asym, 0.78 sym);\n'test last': at alpha = "
-             f"{Ps[-1] / N:.3g}; 'separation': smallest of these alphas from which the asym test "
-             f"curve stays above the sym one by > 0.01 and 2 s.e. (the claims' rule); unrelated test pairs: {baseline:.4f}; {wall:.0f} s wall")
+             f"{Ps[-1] / N:.3g}; 'separation': smallest of these alphas from which the asym "
+             f"test curve stays above the sym one by > 0.01 and 2 s.e. (the claims' rule); "
+             f"unrelated test pairs: {baseline:.4f}; {wall:.0f} s wall")
     text = format_table([paper] + table, columns, title)
     if missing:
         text += f"\nnot finished (saved_only): {'; '.join(missing)}"
