@@ -101,6 +101,12 @@ def _alignment_file(data, family):
     return data / family / FAMILIES[family]
 
 
+def _distances(data, family, n_columns):
+    from sklearn_plm.datasets import read_contact_distances
+
+    return read_contact_distances(data / family / f"{family}_struct.dat", n_columns=n_columns)
+
+
 def one_thread_env():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -268,8 +274,6 @@ def _shared_top(S, R, D):
 
 def shared_table(folder, families, data=None, reference="lib-converged"):
     """Rankings saved by ``--save``: how much of the reference's top k each tool shares."""
-    from sklearn_plm.datasets import read_contact_distances
-
     data = _data_dir(data)
     print(f"\nFraction of {reference}'s top k pairs that each tool also ranks in its top k:\n")
     print("| family | tool | k = L/5 | L/2 | L | 2L |")
@@ -280,7 +284,7 @@ def shared_table(folder, families, data=None, reference="lib-converged"):
             print(f"| {family} | skipped: no {ref} | | | | |")
             continue
         R = np.load(ref)
-        D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=len(R))
+        D = _distances(data, family, len(R))
         for path in sorted(pathlib.Path(folder).glob(f"{family}_*.npy")):
             tool = path.stem[len(family) + 1:]
             if tool != reference:
@@ -290,7 +294,7 @@ def shared_table(folder, families, data=None, reference="lib-converged"):
 
 
 def bench(args):
-    from sklearn_plm.datasets import read_alignment, read_contact_distances
+    from sklearn_plm.datasets import read_alignment
 
     data = _data_dir(args.data)
     corrections = []
@@ -305,7 +309,7 @@ def bench(args):
             continue
         X, _ = read_alignment(path)
         P, L = X.shape
-        D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=L)
+        D = _distances(data, family, L)
         for tool in args.tools.split(","):
             with tempfile.TemporaryDirectory() as tmp:
                 if tool.startswith("lib-"):
@@ -355,7 +359,7 @@ def tune(args):
     from threadpoolctl import threadpool_limits
 
     from sklearn_plm import PottsPseudoLikelihoodMemory
-    from sklearn_plm.datasets import read_alignment, read_contact_distances, sequence_weights
+    from sklearn_plm.datasets import read_alignment, sequence_weights
 
     data = _data_dir(args.data)
     print(f"load average at start: {os.getloadavg()}")
@@ -368,7 +372,7 @@ def tune(args):
         X, _ = read_alignment(_alignment_file(data, family))
         X = X.astype(args.dtype)
         L = X.shape[1]
-        D = read_contact_distances(data / family / f"{family}_struct.dat", n_columns=L)
+        D = _distances(data, family, L)
         w = sequence_weights(X, identity=IDENTITY)
         W = float(w.sum())
         for scale in scales:
