@@ -15,6 +15,7 @@ from ._recall import (DYNAMICS, RecallOptions, RecallResult, complete_spins, fre
                       marginal_method, spin_marginals)
 from ._sampling import gibbs_ising
 from ._solvers import SOLVERS
+from ._stopping import STOPPING_RULES
 from ._state import (
     CheckedStateMixin, check_count, check_fitted_array, damaged_state, native_contiguous,
 )
@@ -36,6 +37,7 @@ PL_PARAMETER_CONSTRAINTS = {
     "solver": [StrOptions(set(SOLVERS))],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
+    "tol_norm": [StrOptions(set(STOPPING_RULES))],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "clip": [Interval(Real, 0, None, closed="neither"), None],
     "warm_start": ["boolean"],

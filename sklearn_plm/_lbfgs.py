@@ -11,9 +11,10 @@ history and a few vector operations, through BLAS (or, for a float32
 history, compiled loops that sum in float64).
 
 The stopping rules are those of L-BFGS-B without bounds (``max|g| <= gtol``,
-a relative decrease of the objective of at most ``ftol``, ``max_iter``), plus
-one for objectives evaluated in float32: ten iterations in a row without a new
-lowest objective mean it is at the floor of its precision.
+or another size of the gradient, see :mod:`sklearn_plm._stopping`; a relative
+decrease of the objective of at most ``ftol``; ``max_iter``), plus one for
+objectives evaluated in float32: ten iterations in a row without a new lowest
+objective mean it is at the floor of its precision.
 """
 
 import math
@@ -307,7 +308,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None, grad_spare=
 
 def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
                    history_dtype=np.float64, n_threads=1, callback=None, grad_out=False,
-                   overwrite_x0=False):
+                   overwrite_x0=False, gnorm=None):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -322,7 +323,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     max_iter : int, default=200
         Iterations (accepted steps).
     gtol : float, default=1e-5
-        Converged when the largest absolute gradient entry is at most ``gtol``.
+        Converged when the gradient's size (``gnorm``) is at most ``gtol``.
     ftol : float, default=64 * machine epsilon
         Converged when ``0 <= (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol``
         (0 disables this rule).
@@ -338,7 +339,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         through NumPy's BLAS, with its own thread setting). The result does
         not depend on it.
     callback : callable, default=None
-        ``callback(n_iter, f, g)`` after each accepted step (progress output).
+        ``callback(n_iter, f, g, g_size)`` after each accepted step (progress
+        output), with ``g_size`` the size that ``gtol`` bounds.
     grad_out : bool, default=False
         Call ``fun(x, out=buf)``: ``buf`` is a float64 array like ``x`` that
         the solver owns and nothing else holds, which ``fun`` may fill with
@@ -351,6 +353,10 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         Whether the solver may write into ``x0`` (once the first step has
         left it) instead of allocating a new array for the trial points:
         for callers that do not use ``x0`` afterwards.
+    gnorm : callable, default=None
+        ``gnorm(g, x, n_threads) -> float``, the size of the gradient ``g``
+        at ``x`` that ``gtol`` bounds (:data:`sklearn_plm._stopping.STOPPING_RULES`);
+        None for the largest absolute entry.
 
     Returns
     -------
@@ -387,10 +393,10 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     status, message = 1, "max_iter reached"
     n_iter = n_stalled = 0
     f_best = f
+    g_size = _max_abs(g, n_threads) if gnorm is None else gnorm(g, x, n_threads)
     while True:
-        g_max = _max_abs(g, n_threads)
-        if g_max <= gtol:
-            status, message = 0, "max|g| <= gtol"
+        if g_size <= gtol:
+            status, message = 0, "gradient size <= gtol"
             break
         if n_iter >= max_iter:
             break
@@ -403,7 +409,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             d = history.direction(g)  # -g
             dg = _dot(g, d, n_threads)
         # first step (or after a restart): move no parameter by more than 1
-        t = 1.0 if history.order else min(1.0, 1.0 / g_max)
+        t = 1.0 if history.order else min(1.0, 1.0 / _max_abs(g, n_threads))
         t, x_new, f_new, g_new, n = _line_search(fun, x, f, g, d, dg, t, n_threads, spare,
                                                  grad_spare)
         n_evals += n
@@ -411,8 +417,10 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             status, message = 2, "line search found no decrease"
             break
         n_iter += 1
+        g_size = (_max_abs(g_new, n_threads) if gnorm is None
+                  else gnorm(g_new, x_new, n_threads))
         if callback is not None:
-            callback(n_iter, f_new, g_new)
+            callback(n_iter, f_new, g_new, g_size)
         s, y = history.rows()  # written in place: no temporaries of size n
         _difference(x_new, x, s, n_threads)
         _difference(g_new, g, y, n_threads)

@@ -115,6 +115,16 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ``i < j`` and the fields (each pair stored once, as plmc does), so a
         coupling's gradient sums the terms of both conditionals that contain
         it.
+    tol_norm : {"max", "relative_l2"}, default="max"
+        Which size of the gradient ``tol`` bounds (of the gradient mapping
+        with ``solver="fista"``): ``"max"``, its largest absolute entry;
+        ``"relative_l2"``, its Euclidean norm divided by ``max(1, ||p||)``,
+        with ``||p||`` the Euclidean norm of the parameters solved together
+        (a site block's, or all of them in a symmetric fit): libLBFGS's
+        test, looser than ``"max"`` on large problems. plmc runs it with
+        ``1e-3`` on its summed objective, which is ``tol=1e-3 / W`` here,
+        with ``W`` the sum of the weights: ``python -m sklearn_plm.plmc``
+        does so by default.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"``.
     clip : float, default=None
@@ -280,6 +290,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         solver="lbfgs",
         max_iter=200,
         tol=1e-4,
+        tol_norm="max",
         learning_rate=1.0,
         clip=None,
         warm_start=False,
@@ -303,6 +314,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
+        self.tol_norm = tol_norm
         self.learning_rate = learning_rate
         self.clip = clip
         self.warm_start = warm_start

@@ -87,6 +87,13 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         full-batch gradient descent. Use a smaller ``tol`` for a tighter
         optimum (:ref:`training` gives the distance to the optimum of the
         default).
+    tol_norm : {"max", "relative_l2"}, default="max"
+        Which size of the gradient ``tol`` bounds (of the gradient mapping
+        with ``solver="fista"``): ``"max"``, its largest absolute entry;
+        ``"relative_l2"``, its Euclidean norm divided by ``max(1, ||p||)``,
+        with ``||p||`` the Euclidean norm of the parameters solved together
+        (a site block's, or all of them in a symmetric fit): libLBFGS's
+        test, looser than ``"max"`` on large problems.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"`` (of epoch 0, see ``learning_rate_decay``).
     learning_rate_decay : float, default=1.0
@@ -214,6 +221,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         solver="lbfgs",
         max_iter=200,
         tol=1e-5,
+        tol_norm="max",
         learning_rate=1.0,
         learning_rate_decay=1.0,
         batch_size=None,
@@ -239,6 +247,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
+        self.tol_norm = tol_norm
         self.learning_rate = learning_rate
         self.learning_rate_decay = learning_rate_decay
         self.batch_size = batch_size

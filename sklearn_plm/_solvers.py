@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._lbfgs import minimize_lbfgs, workspace
+from ._stopping import RULE_LABELS, max_abs_size, stopping_rule
 from ._threading import effective_n_threads, limit_blas_threads, parallel_workers
 
 # Fewer, larger blocks keep the GEMMs efficient; enough blocks to feed workers.
@@ -147,8 +148,12 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
 
 
 def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
-                symmetric=False, maxcor=LBFGS_MEMORY, abort=None, callback=None):
+                symmetric=False, maxcor=LBFGS_MEMORY, abort=None, callback=None,
+                tol_norm="max"):
     """Minimize datafit + penalty over the parameters of sites ``start:stop``.
+
+    Stops when the gradient's size by the rule ``tol_norm``
+    (:data:`~sklearn_plm._stopping.STOPPING_RULES`) is at most ``tol``.
 
     Returns
     -------
@@ -165,7 +170,8 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
                          max_iter=max_iter, gtol=tol, ftol=_FTOL,
                          history_dtype=getattr(datafit, "history_dtype", np.float64),
                          n_threads=n_threads, callback=callback,
-                         grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True)
+                         grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True,
+                         gnorm=stopping_rule(tol_norm))
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -243,24 +249,26 @@ def _run_blocks(run):
         ) from exc
 
 
-def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, callback=None):
+def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, callback=None,
+              tol_norm="max"):
     """L-BFGS over all sites: one joint problem if symmetric, else site blocks.
 
-    ``callback(n_iter, f, g)`` is called after each iteration of a single
-    problem (site blocks run in parallel report only when they end).
+    ``callback(n_iter, f, g, g_size)`` is called after each iteration of a
+    single problem (site blocks run in parallel report only when they end).
     Returns the parameters (n_sites, n_params) and one info dict per block.
     """
     return fit_blocks(lbfgs_block, datafit, penalty, coef0, tol=tol, max_iter=max_iter,
-                      symmetric=symmetric, n_jobs=n_jobs, callback=callback)
+                      symmetric=symmetric, n_jobs=n_jobs, callback=callback,
+                      tol_norm=tol_norm)
 
 
 def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs,
-               callback=None):
+               callback=None, tol_norm="max"):
     """Run ``block_fn`` on one joint problem if symmetric, else on the site blocks.
 
     ``block_fn(datafit, penalty, coef0, start, stop, *, tol, max_iter,
-    n_threads, symmetric, abort, callback) -> (coef, info)`` solves one
-    block (:func:`lbfgs_block`, :func:`fista_block`).
+    n_threads, symmetric, abort, callback, tol_norm) -> (coef, info)`` solves
+    one block (:func:`lbfgs_block`, :func:`fista_block`).
     """
     n_sites = datafit.n_sites
     blocks = site_blocks(n_sites)
@@ -273,7 +281,8 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
             with _blas_limit(datafit, n_threads):
                 coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
                                       max_iter=max_iter, n_threads=n_threads,
-                                      symmetric=symmetric, callback=callback)
+                                      symmetric=symmetric, callback=callback,
+                                      tol_norm=tol_norm)
         finally:
             _release(datafit)
         return coef, [info]
@@ -284,7 +293,8 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
     _ABORT_FLAGS[key] = abort
     # Spare workers (fewer blocks than n_jobs) go to the blocks' kernels.
     n_threads = max(1, effective_n_threads(n_jobs) // len(blocks))
-    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": n_threads, "abort_key": key}
+    kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": n_threads, "abort_key": key,
+              "tol_norm": tol_norm}
     light, names, arrays = _split_arrays(datafit)
     # BLAS threads per block capped at n_jobs / n_blocks: OpenBLAS threads
     # spin-waiting against joblib workers (or any other load on the machine)
@@ -330,7 +340,7 @@ def _minibatches(n_samples, batch_size, rng):
 
 def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, tol, clip,
                          symmetric, n_jobs, callback=None, batch_size=None,
-                         learning_rate_decay=1.0, random_state=None):
+                         learning_rate_decay=1.0, random_state=None, tol_norm="max"):
     """Gradient descent, the protocol of the paper: full batch or shuffled mini-batches.
 
     Epoch ``e`` (from 0) visits all samples once, in mini-batches of
@@ -339,8 +349,8 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     ``coef -= learning_rate * learning_rate_decay**e * grad`` on the batch's
     objective (the mean over its samples plus the penalty, an unbiased
     estimate of the full one). The gradient of all sites is rescaled to norm
-    ``clip`` when it is longer. Full batch stops early when
-    ``max|grad| <= tol``.
+    ``clip`` when it is longer. Full batch stops early when the gradient's
+    size by the rule ``tol_norm`` is at most ``tol``.
 
     When the objective stops being finite or exceeds ``_DIVERGENCE_FACTOR``
     times the starting one, the last step is undone and the epoch restarts
@@ -353,6 +363,7 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
     coef = np.array(coef0, dtype=np.float64)
     n_threads = effective_n_threads(n_jobs)
     rng = check_random_state(random_state)
+    size = stopping_rule(tol_norm)
     full, counter = _objective(datafit, penalty, 0, n_sites, n_threads, symmetric)
     loss, converged, epoch, backoffs, limit = np.nan, False, 0, 0, None
     # Two parameter buffers: each step writes the new point into the other one,
@@ -381,7 +392,9 @@ def fit_gradient_descent(datafit, penalty, coef0, *, learning_rate, max_iter, to
                     diverged = True
                     break
                 good, coef = coef, good  # its objective passed the check
-                if isinstance(rows, slice) and g_max <= tol:
+                if isinstance(rows, slice) and (
+                        g_max if size is max_abs_size else size(g, good.ravel(), n_threads)
+                ) <= tol:
                     coef = good
                     converged = True
                     break
@@ -424,7 +437,7 @@ _BACKTRACK = 2.0
 
 
 def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
-                symmetric=False, abort=None, callback=None):
+                symmetric=False, abort=None, callback=None, tol_norm="max"):
     """Accelerated proximal gradient (FISTA) on datafit + penalty over sites ``start:stop``.
 
     The datafit is the smooth part; the whole penalty enters through its
@@ -432,8 +445,9 @@ def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     bound on the curvature of the data term, when the datafit has one, else
     found by backtracking (Beck and Teboulle 2009). The momentum restarts
     when it points uphill (O'Donoghue and Candes 2015). The fit stops when
-    the largest entry of the gradient mapping ``L (y - prox(y - g / L))``,
-    which is zero exactly at an optimum, is at most ``tol``.
+    the size (by the rule ``tol_norm``: by default its largest entry) of the
+    gradient mapping ``L (y - prox(y - g / L))``, which is zero exactly at
+    an optimum, is at most ``tol``.
 
     Returns
     -------
@@ -447,6 +461,7 @@ def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
     x = np.array(coef0, dtype=np.float64).reshape(shape)
     lipschitz = getattr(datafit, "lipschitz", None)
     fixed = lipschitz is not None
+    size = stopping_rule(tol_norm)
     L = float(lipschitz()) if fixed else 1.0
     y, t, n_iter, converged, status = x.copy(), 1.0, 0, False, 1
     f_y, g_y = fun(y.ravel())
@@ -466,9 +481,9 @@ def fista_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
             if f_new <= f_y + float(np.vdot(g_y, d)) + 0.5 * L * float(np.vdot(d, d)):
                 break
             L *= _BACKTRACK
-        mapping = L * float(np.max(np.abs(d), initial=0.0))
+        mapping = L * size(d.ravel(), x_new.ravel(), n_threads)
         if callback is not None:
-            callback(n_iter, f_y, d * L)
+            callback(n_iter, f_y, d * L, mapping)
         if mapping <= tol:
             x, converged, status = x_new, True, 0
             break
@@ -568,14 +583,15 @@ class BaseSolver:
         raise NotImplementedError
 
 
-def _progress(owner, verbose, tol, t0):
+def _progress(owner, verbose, tol, t0, tol_norm="max"):
     """Callback printing every 10th iteration (every one with ``verbose >= 2``)."""
     every = 1 if verbose >= 2 else 10
+    label = RULE_LABELS[tol_norm]
 
-    def callback(n_iter, f, g):
+    def callback(n_iter, f, g, g_size):
         if n_iter % every == 0:
             print(f"[{owner}] iteration {n_iter}: loss = {f:.6f}, "
-                  f"max|grad| = {np.max(np.abs(g), initial=0.0):.2e} (tol {tol:g}), "
+                  f"{label} = {g_size:.2e} (tol {tol:g}), "
                   f"time = {time.perf_counter() - t0:.2f}s", flush=True)
 
     return callback
@@ -591,10 +607,11 @@ class _BlockSolver(BaseSolver):
     _base_arrays = _LBFGS_BASE_ARRAYS
     _packed_arrays = None
 
-    def __init__(self, tol=1e-5, max_iter=200, verbose=0):
+    def __init__(self, tol=1e-5, max_iter=200, verbose=0, tol_norm="max"):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.tol_norm = tol_norm
 
     def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
         # Asymmetric fits run ``min(n_jobs, n_blocks)`` site blocks at a
@@ -616,7 +633,7 @@ class _BlockSolver(BaseSolver):
     def fit(self, datafit, penalty, coef0, *, symmetric, n_jobs, owner="Estimator"):
         t0 = time.perf_counter()
         coef, infos = self._run(datafit, penalty, coef0, symmetric, n_jobs,
-                                _progress(owner, self.verbose, self.tol, t0)
+                                _progress(owner, self.verbose, self.tol, t0, self.tol_norm)
                                 if self.verbose else None)
         if self.verbose:
             for k, info in enumerate(infos):
@@ -650,8 +667,9 @@ class _BlockSolver(BaseSolver):
 class LBFGS(_BlockSolver):
     """L-BFGS (:func:`~sklearn_plm._lbfgs.minimize_lbfgs`) for smooth penalties.
 
-    Stops when the largest gradient entry is at most ``tol`` or after
-    ``max_iter`` iterations per site block.
+    Stops when the gradient's size by the rule ``tol_norm`` (by default its
+    largest entry) is at most ``tol`` or after ``max_iter`` iterations per
+    site block.
     """
 
     name = "lbfgs"
@@ -661,7 +679,8 @@ class LBFGS(_BlockSolver):
 
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         return fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
-                         symmetric=symmetric, n_jobs=n_jobs, callback=callback)
+                         symmetric=symmetric, n_jobs=n_jobs, callback=callback,
+                         tol_norm=self.tol_norm)
 
 
 # Parameter-sized arrays of a proximal-gradient block: the iterate, the
@@ -678,8 +697,9 @@ class FISTA(_BlockSolver):
     """Accelerated proximal gradient (:func:`fista_block`) for penalties with a ``prox``.
 
     The solver of non-smooth penalties (L1, elastic net): couplings reach
-    exact zeros. Stops when the largest entry of the gradient mapping is at
-    most ``tol`` or after ``max_iter`` iterations per site block.
+    exact zeros. Stops when the gradient mapping's size by the rule
+    ``tol_norm`` (by default its largest entry) is at most ``tol`` or after
+    ``max_iter`` iterations per site block.
     """
 
     name = "fista"
@@ -694,7 +714,7 @@ class FISTA(_BlockSolver):
             datafit.lipschitz()  # once, before the site blocks copy the datafit
         return fit_blocks(fista_block, datafit, penalty, coef0, tol=self.tol,
                           max_iter=self.max_iter, symmetric=symmetric, n_jobs=n_jobs,
-                          callback=callback)
+                          callback=callback, tol_norm=self.tol_norm)
 
 
 class GradientDescent(BaseSolver):
@@ -712,7 +732,7 @@ class GradientDescent(BaseSolver):
     flat_parameters = False
 
     def __init__(self, learning_rate=1.0, max_iter=200, tol=1e-5, clip=None, batch_size=None,
-                 learning_rate_decay=1.0, random_state=None, verbose=0):
+                 learning_rate_decay=1.0, random_state=None, verbose=0, tol_norm="max"):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
@@ -721,6 +741,7 @@ class GradientDescent(BaseSolver):
         self.learning_rate_decay = learning_rate_decay
         self.random_state = random_state
         self.verbose = verbose
+        self.tol_norm = tol_norm
 
     def fit_arrays(self, n_sites, *, symmetric, n_jobs, packed=False):
         return _GD_ARRAYS
@@ -738,7 +759,7 @@ class GradientDescent(BaseSolver):
             max_iter=self.max_iter, tol=self.tol, clip=self.clip,
             symmetric=symmetric, n_jobs=n_jobs, callback=callback,
             batch_size=self.batch_size, learning_rate_decay=self.learning_rate_decay,
-            random_state=self.random_state)
+            random_state=self.random_state, tol_norm=self.tol_norm)
         n_iter = max(1, max(info["n_iter"] for info in infos))
         return coef, n_iter, float(sum(info["loss"] for info in infos))
 

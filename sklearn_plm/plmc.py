@@ -35,8 +35,9 @@ from ._plmc_format import (
 )
 from .datasets import PROTEIN_ALPHABET, read_alignment, sequence_weights
 
-# plmc's defaults (src/plm.c)
+# plmc's defaults (src/plm.c), and the libLBFGS tolerance it sets (src/inference.c)
 LAMBDA_H, LAMBDA_E, LAMBDA_G, THETA, SCALE = 0.01, 100.0, 0.0, 0.2, 1.0
+EPSILON = 1e-3
 UNBOUNDED_ITER = 100_000
 # warn when at least this share of the input sequences is skipped
 SKIPPED_SHARE_WARNING = 0.1
@@ -44,7 +45,7 @@ FAST_REFUSAL = (
     "--fast is not provided: plmc's --fast replaces the weights by those of a random "
     "100-cluster consensus and the fit by minibatch SGD, so its results depend on plmc's "
     "random number generator and differ from the exact fit. The exact weights are compiled "
-    "and threaded here (-n N); for a quicker contact map raise --tol (e.g. --tol 3e-3).")
+    "and threaded here (-n N); for a quicker contact map raise --epsilon.")
 
 
 def _threads(value):
@@ -142,9 +143,15 @@ def build_parser():
                      help="group L1 penalty on the coupling blocks (default %(default)s)")
     fit.add_argument("-m", "--maxiter", type=_iterations, default=0,
                      help="maximum L-BFGS iterations, 0 for no limit (default)")
-    fit.add_argument("--tol", type=_positive, default=1e-4,
-                     help="stop when the largest gradient entry of the objective divided by "
-                          "the sum of the weights is at most TOL (default %(default)s)")
+    stop = fit.add_mutually_exclusive_group()
+    stop.add_argument("--epsilon", type=_positive, default=EPSILON,
+                      help="stop when |gradient| / max(1, |parameters|) is at most EPSILON "
+                           "(Euclidean norms, objective as plmc prints it): plmc's own rule "
+                           "and value (default %(default)s)")
+    stop.add_argument("--tol", type=_positive, default=None,
+                      help="stop instead when the largest gradient entry of the objective "
+                           "divided by the sum of the weights is at most TOL: every "
+                           "parameter's own optimality (1e-4 is close to the optimum)")
     precision = fit.add_mutually_exclusive_group()
     precision.add_argument("--float32", dest="float64", action="store_false",
                            help="fit in single precision: the default, as plmc's recommended "
@@ -239,7 +246,18 @@ def _weights(args, ali, log):
     return w
 
 
-def _fit(model, X, w, args, log):
+def _stopping_rule(args, w):
+    """``(tol, tol_norm, option)``: the estimator's stopping rule for ``--epsilon`` or ``--tol``.
+
+    plmc's test is on its summed objective, whose gradient is ``W`` times
+    the estimator's (the mean): ``epsilon`` there is ``epsilon / W`` here.
+    """
+    if args.tol is not None:
+        return args.tol, "max", f"--tol {args.tol:g}"
+    return args.epsilon / w.sum(), "relative_l2", f"--epsilon {args.epsilon:g}"
+
+
+def _fit(model, X, w, args, log, option):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         # the estimator's progress lines go where the log goes (plmc reports on stderr)
@@ -253,12 +271,12 @@ def _fit(model, X, w, args, log):
                 warnings.warn_explicit(warning.message, warning.category, warning.filename,
                                        warning.lineno)
         elif "max_iter" in str(warning.message):
-            log(f"warning: not converged in {limit} iterations (the largest gradient entry "
-                f"is still above --tol {args.tol:g}); raise -m, or -le")
+            log(f"warning: not converged in {limit} iterations (the gradient is still above "
+                f"{option}); raise -m, or -le")
         else:
-            log(f"warning: stopped before --tol {args.tol:g}: no lower objective was found, "
+            log(f"warning: stopped before {option}: no lower objective was found, "
                 "the objective is at the limit of its floating-point precision; use "
-                "--float64 for a tighter optimum, or raise --tol")
+                f"--float64 for a tighter optimum, or raise {option.split()[0]}")
 
 
 def run(args, log=print):
@@ -275,14 +293,16 @@ def run(args, log=print):
     if args.save_weights:
         write_plmc_weights(args.save_weights, w, skipped=ali.dropped)
 
+    tol, tol_norm, option = _stopping_rule(args, w)
     model = PottsPseudoLikelihoodMemory(
         alpha=args.lambdae, alpha_fields=args.lambdah, alpha_group=args.lambdag,
         penalty_scale="sum", symmetric=True, n_states=len(ali.alphabet),
-        max_iter=args.maxiter if args.maxiter > 0 else UNBOUNDED_ITER, tol=args.tol,
+        max_iter=args.maxiter if args.maxiter > 0 else UNBOUNDED_ITER, tol=tol,
+        tol_norm=tol_norm,
         n_jobs=args.ncores, verbose=0 if args.quiet else 1)
     log(f"Fitting {X.shape[1] * (X.shape[1] - 1) // 2} coupling blocks with L-BFGS "
-        f"({'float64' if args.float64 else 'float32'}) ...")
-    _fit(model, X.astype(np.float64 if args.float64 else np.float32), w, args, log)
+        f"({'float64' if args.float64 else 'float32'}, stopping at {option}) ...")
+    _fit(model, X.astype(np.float64 if args.float64 else np.float32), w, args, log, option)
     log(f"{model.n_iter_} iterations, objective {model.loss_ * w.sum():.4f}, "
         f"{time.process_time() - t0:.1f} CPU s")
 

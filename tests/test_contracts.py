@@ -226,3 +226,27 @@ def test_packed_layout_counts_each_pair_twice():
     for penalty in PENALTIES:
         assert penalty.bind(packed.layout).value(packed.pack(coef)) == pytest.approx(
             penalty.bind(rows.layout).value(coef), rel=1e-12)
+
+
+@pytest.mark.parametrize("solver_name", sorted(SOLVERS))
+@pytest.mark.parametrize("datafit_name", DATAFITS)
+def test_every_solver_stops_by_the_rule_it_is_given(datafit_name, solver_name):
+    # with tol_norm="relative_l2" the result's |grad| / max(1, |coef|) is
+    # within tol (FISTA bounds its gradient mapping, a step away from the
+    # gradient: some slack), and it is not the tight optimum of the default rule
+    penalty = _penalties.L2Penalty(0.05, 0.02)
+    datafit, symmetric = make_datafit(datafit_name, np.float64)
+    penalty = penalty.bind(datafit.layout)
+    settings = {"tol": 1e-3, "max_iter": 20000, "learning_rate": 0.5,
+                "tol_norm": "relative_l2"}
+    cls = SOLVERS[solver_name]
+    solver = cls(**{k: v for k, v in settings.items() if k in cls._param_names()})
+    if not _allowed(datafit, penalty, solver):
+        pytest.skip(f"solver {solver_name!r} does not take this datafit")
+    coef, _, _ = solver.fit(datafit, penalty, np.zeros((datafit.n_sites, datafit.n_params)),
+                            symmetric=symmetric, n_jobs=1)
+    # the penalty's gradient at symmetric couplings is symmetric: projected as the solvers do
+    g = penalty.add_grad(coef, _data_grad(datafit, coef, symmetric))
+    size = np.linalg.norm(g) / max(1.0, np.linalg.norm(coef))
+    assert size <= (1.5e-3 if solver_name == "fista" else 1e-3)
+    assert size > 1e-7

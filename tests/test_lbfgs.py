@@ -215,9 +215,12 @@ def test_callback_sees_every_accepted_iteration(rng):
     fun, n = logistic_problem(rng)
     seen = []
     res = minimize_lbfgs(fun, np.zeros(n), gtol=1e-8, max_iter=30,
-                         callback=lambda k, f, g: seen.append((k, f, np.max(np.abs(g)))))
-    assert [k for k, _, _ in seen] == list(range(1, res.nit + 1))
-    assert seen[-1][1] == res.fun and np.all(np.diff([f for _, f, _ in seen]) <= 0)
+                         callback=lambda k, f, g, size: seen.append((k, f, np.max(np.abs(g)),
+                                                                     size)))
+    assert [k for k, *_ in seen] == list(range(1, res.nit + 1))
+    assert seen[-1][1] == res.fun and np.all(np.diff([f for _, f, *_ in seen]) <= 0)
+    # the size reported is the one gtol bounds (the default: the largest entry)
+    assert all(size == g_max for *_, g_max, size in seen)
 
 
 def test_compiled_reductions_do_not_depend_on_threads(rng):
@@ -315,7 +318,7 @@ def test_gradient_arrays_of_the_solver_give_the_same_run_and_never_the_held_grad
         outs.append(out)
         return fun(x, out=out)
 
-    def callback(n_iter, f, g):
+    def callback(n_iter, f, g, g_size):
         held[0] = g
 
     res = minimize_lbfgs(spy, np.full(n, 0.5), max_iter=12, gtol=0.0, ftol=0.0,

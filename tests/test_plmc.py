@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sklearn_plm import read_plmc_couplings, read_plmc_params
-from sklearn_plm.plmc import main
+from sklearn_plm.plmc import build_parser, main, run
 
 DATA = Path(__file__).parent / "data" / "plmc"
 
@@ -39,6 +39,42 @@ def test_cli_reproduces_plmc(name, extra, tmp_path, capsys):
     plmc_fx = float([ln.split("\t") for ln in (DATA / f"{name}.log").read_text().splitlines()
                      if ln[:1].isdigit()][-1][3])
     assert objective == pytest.approx(plmc_fx, abs=0.1)
+
+
+def _plmc_iterations(name):
+    return int([ln.split("\t") for ln in (DATA / f"{name}.log").read_text().splitlines()
+                if ln[:1].isdigit()][-1][0])
+
+
+@pytest.mark.parametrize("name, extra", [("focus", []), ("gap", ["-g"])])
+def test_cli_stops_by_plmcs_rule_by_default(name, extra):
+    # plmc's libLBFGS test, |g| / max(1, |x|) <= 1e-3 on the summed objective:
+    # the command stops where plmc stopped, not at the tighter --tol optimum
+    args = ["-f", "FOCUS", *extra, "-le", "2.0", "-lh", "0.01", "-t", "0.2"]
+    logs = []
+    model = run(build_parser().parse_args([*args, str(DATA / "ali.fa")]), logs.append)
+    assert any("stopping at --epsilon 0.001" in line for line in logs)
+    assert model.tol_norm == "relative_l2"
+    # W: the effective number of samples plmc printed
+    W = float(re.search(r"Effective number of samples: ([.0-9]+)",
+                        (DATA / f"{name}.log").read_text()).group(1))
+    assert model.tol == pytest.approx(1e-3 / W, rel=1e-3)
+    n_plmc = _plmc_iterations(name)
+    assert abs(model.n_iter_ - n_plmc) <= 0.2 * n_plmc
+    logs = []
+    tight = run(build_parser().parse_args([*args, "--tol", "1e-6", str(DATA / "ali.fa")]),
+                logs.append)
+    assert any("stopping at --tol 1e-06" in line for line in logs)
+    assert (tight.tol_norm, tight.tol) == ("max", 1e-6)
+    assert tight.n_iter_ > 1.5 * model.n_iter_
+    # and both at the same objective to plmc's printed precision (0.1 in ~3000)
+    assert model.loss_ == pytest.approx(tight.loss_, rel=3e-5)
+
+
+def test_cli_takes_one_stopping_rule(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--tol", "1e-4", "--epsilon", "1e-3", str(DATA / "ali.fa")])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
 
 
 def test_cli_errors(tmp_path, capsys):
