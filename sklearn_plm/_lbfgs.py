@@ -12,11 +12,13 @@ history, compiled loops that sum in float64).
 
 The stopping rules are those of L-BFGS-B without bounds (``max|g| <= gtol``,
 or another size of the gradient, see :mod:`sklearn_plm._stopping`; a relative
-decrease of the objective of at most ``ftol``; ``max_iter``), plus one for
+decrease of the objective of at most ``ftol``; ``max_iter``), libLBFGS's test
+of the decrease over the last ``past`` iterations (``delta``), plus one for
 objectives evaluated in float32: ten iterations in a row without a new lowest
 objective mean it is at the floor of its precision.
 """
 
+import collections
 import math
 
 import numpy as np
@@ -308,7 +310,7 @@ def _line_search(fun, x, f0, g0, d, dg0, t, n_threads=1, spare=None, grad_spare=
 
 def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(float).eps,
                    history_dtype=np.float64, n_threads=1, callback=None, grad_out=False,
-                   overwrite_x0=False, gnorm=None):
+                   overwrite_x0=False, gnorm=None, delta=0.0, past=10):
     """Minimize ``fun`` from ``x0`` with L-BFGS.
 
     Parameters
@@ -357,6 +359,12 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         ``gnorm(g, x, n_threads) -> float``, the size of the gradient ``g``
         at ``x`` that ``gtol`` bounds (:data:`sklearn_plm._stopping.STOPPING_RULES`);
         None for the largest absolute entry.
+    delta : float, default=0.0
+        Converged when ``(f_{k-past} - f_k) / max(|f_k|, 1) < delta``: the
+        objective fell by less than this fraction over the last ``past``
+        iterations (libLBFGS's ``delta`` test). 0 disables it.
+    past : int, default=10
+        The window of the ``delta`` test, in iterations.
 
     Returns
     -------
@@ -393,6 +401,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     status, message = 1, "max_iter reached"
     n_iter = n_stalled = 0
     f_best = f
+    # objectives of the last ``past`` iterations and the start, for the delta test
+    f_window = collections.deque([f], maxlen=past + 1) if delta > 0 else None
     g_size = _max_abs(g, n_threads) if gnorm is None else gnorm(g, x, n_threads)
     while True:
         if g_size <= gtol:
@@ -442,6 +452,12 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
         if ftol > 0 and 0.0 <= decrease <= ftol * max(abs(f + decrease), abs(f), 1.0):
             status, message = 0, "relative reduction of f <= ftol"
             break
+        if f_window is not None:
+            f_window.append(f)
+            if (len(f_window) > past
+                    and (f_window[0] - f) / max(abs(f), 1.0) < delta):
+                status, message = 0, f"relative decrease of f over {past} iterations < delta"
+                break
         # An approximate-Wolfe step may leave f where it was, or raise it
         # within its rounding error: f is at the floor of its precision. The
         # gradient may still be accurate enough to make progress, so only a

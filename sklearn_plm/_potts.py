@@ -125,6 +125,14 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ``1e-3`` on its summed objective, which is ``tol=1e-3 / W`` here,
         with ``W`` the sum of the weights: ``python -m sklearn_plm.plmc``
         does so by default.
+    tol_objective : float, default=0.0
+        With ``solver="lbfgs"``, also stop when the objective fell by less
+        than this fraction over the last 10 iterations (libLBFGS's ``delta``
+        test with ``past=10``); 0 disables the test. In float32 plmc stops
+        about there: its line search fails on the rounding of its objective
+        (libLBFGS's ``ROUNDING_ERROR``) once the decrease over 10 iterations
+        is a few 1e-5 of it, so ``python -m sklearn_plm.plmc`` sets this by
+        default (``--delta``).
     learning_rate : float, default=1.0
         Step size of ``solver="gd"``.
     clip : float, default=None
@@ -291,6 +299,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         max_iter=200,
         tol=1e-4,
         tol_norm="max",
+        tol_objective=0.0,
         learning_rate=1.0,
         clip=None,
         warm_start=False,
@@ -315,6 +324,7 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         self.max_iter = max_iter
         self.tol = tol
         self.tol_norm = tol_norm
+        self.tol_objective = tol_objective
         self.learning_rate = learning_rate
         self.clip = clip
         self.warm_start = warm_start

@@ -94,6 +94,10 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         with ``||p||`` the Euclidean norm of the parameters solved together
         (a site block's, or all of them in a symmetric fit): libLBFGS's
         test, looser than ``"max"`` on large problems.
+    tol_objective : float, default=0.0
+        With ``solver="lbfgs"``, also stop when the objective fell by less
+        than this fraction over the last 10 iterations (libLBFGS's ``delta``
+        test with ``past=10``); 0 disables the test.
     learning_rate : float, default=1.0
         Step size of ``solver="gd"`` (of epoch 0, see ``learning_rate_decay``).
     learning_rate_decay : float, default=1.0
@@ -222,6 +226,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         max_iter=200,
         tol=1e-5,
         tol_norm="max",
+        tol_objective=0.0,
         learning_rate=1.0,
         learning_rate_decay=1.0,
         batch_size=None,
@@ -248,6 +253,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         self.max_iter = max_iter
         self.tol = tol
         self.tol_norm = tol_norm
+        self.tol_objective = tol_objective
         self.learning_rate = learning_rate
         self.learning_rate_decay = learning_rate_decay
         self.batch_size = batch_size

@@ -29,6 +29,10 @@ from ._threading import effective_n_threads, limit_blas_threads, parallel_worker
 _MAX_SITE_BLOCKS = 8
 _MIN_SITES_PER_BLOCK = 32
 _FTOL = 64 * np.finfo(float).eps
+# Iterations over which ``tol_objective`` measures the objective's decrease
+# (libLBFGS's ``past``): one iteration's decrease varies tenfold near the
+# float32 floor, ten average it out.
+OBJECTIVE_WINDOW = 10
 # L-BFGS memory (correction pairs). Against 10, 5 pairs took the same number
 # of iterations on random patterns (N = 300-1000, P = N/2-2N) and 10-25% less
 # time: the optimizer's own work and workspace are O(maxcor * n_params).
@@ -149,11 +153,13 @@ def _objective(datafit, penalty, start, stop, n_threads, symmetric, abort=None):
 
 def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_threads=1,
                 symmetric=False, maxcor=LBFGS_MEMORY, abort=None, callback=None,
-                tol_norm="max"):
+                tol_norm="max", tol_objective=0.0):
     """Minimize datafit + penalty over the parameters of sites ``start:stop``.
 
     Stops when the gradient's size by the rule ``tol_norm``
-    (:data:`~sklearn_plm._stopping.STOPPING_RULES`) is at most ``tol``.
+    (:data:`~sklearn_plm._stopping.STOPPING_RULES`) is at most ``tol``, or
+    (``tol_objective > 0``) when the objective fell by less than that
+    fraction over the last ``OBJECTIVE_WINDOW`` iterations.
 
     Returns
     -------
@@ -171,7 +177,8 @@ def lbfgs_block(datafit, penalty, coef0, start, stop, *, tol, max_iter, n_thread
                          history_dtype=getattr(datafit, "history_dtype", np.float64),
                          n_threads=n_threads, callback=callback,
                          grad_out=getattr(datafit, "grad_out", False), overwrite_x0=True,
-                         gnorm=stopping_rule(tol_norm))
+                         gnorm=stopping_rule(tol_norm), delta=tol_objective,
+                         past=OBJECTIVE_WINDOW)
     info = {
         "n_iter": int(res.nit),
         "n_evals": counter["n_evals"],
@@ -250,25 +257,26 @@ def _run_blocks(run):
 
 
 def fit_lbfgs(datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs, callback=None,
-              tol_norm="max"):
+              **options):
     """L-BFGS over all sites: one joint problem if symmetric, else site blocks.
 
     ``callback(n_iter, f, g, g_size)`` is called after each iteration of a
     single problem (site blocks run in parallel report only when they end).
+    ``options`` go to :func:`lbfgs_block` (``tol_norm``, ``tol_objective``).
     Returns the parameters (n_sites, n_params) and one info dict per block.
     """
     return fit_blocks(lbfgs_block, datafit, penalty, coef0, tol=tol, max_iter=max_iter,
-                      symmetric=symmetric, n_jobs=n_jobs, callback=callback,
-                      tol_norm=tol_norm)
+                      symmetric=symmetric, n_jobs=n_jobs, callback=callback, **options)
 
 
 def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n_jobs,
-               callback=None, tol_norm="max"):
+               callback=None, **options):
     """Run ``block_fn`` on one joint problem if symmetric, else on the site blocks.
 
     ``block_fn(datafit, penalty, coef0, start, stop, *, tol, max_iter,
-    n_threads, symmetric, abort, callback, tol_norm) -> (coef, info)`` solves
-    one block (:func:`lbfgs_block`, :func:`fista_block`).
+    n_threads, symmetric, abort, callback, **options) -> (coef, info)`` solves
+    one block (:func:`lbfgs_block`, :func:`fista_block`); ``options`` are the
+    block solver's own stopping options (``tol_norm``, ...).
     """
     n_sites = datafit.n_sites
     blocks = site_blocks(n_sites)
@@ -281,8 +289,7 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
             with _blas_limit(datafit, n_threads):
                 coef, info = block_fn(datafit, penalty, coef0, 0, n_sites, tol=tol,
                                       max_iter=max_iter, n_threads=n_threads,
-                                      symmetric=symmetric, callback=callback,
-                                      tol_norm=tol_norm)
+                                      symmetric=symmetric, callback=callback, **options)
         finally:
             _release(datafit)
         return coef, [info]
@@ -294,7 +301,7 @@ def fit_blocks(block_fn, datafit, penalty, coef0, *, tol, max_iter, symmetric, n
     # Spare workers (fewer blocks than n_jobs) go to the blocks' kernels.
     n_threads = max(1, effective_n_threads(n_jobs) // len(blocks))
     kwargs = {"tol": tol, "max_iter": max_iter, "n_threads": n_threads, "abort_key": key,
-              "tol_norm": tol_norm}
+              **options}
     light, names, arrays = _split_arrays(datafit)
     # BLAS threads per block capped at n_jobs / n_blocks: OpenBLAS threads
     # spin-waiting against joblib workers (or any other load on the machine)
@@ -668,7 +675,9 @@ class LBFGS(_BlockSolver):
     """L-BFGS (:func:`~sklearn_plm._lbfgs.minimize_lbfgs`) for smooth penalties.
 
     Stops when the gradient's size by the rule ``tol_norm`` (by default its
-    largest entry) is at most ``tol`` or after ``max_iter`` iterations per
+    largest entry) is at most ``tol``, when the objective fell by less than
+    the fraction ``tol_objective`` (if positive) over the last
+    ``OBJECTIVE_WINDOW`` iterations, or after ``max_iter`` iterations per
     site block.
     """
 
@@ -677,10 +686,14 @@ class LBFGS(_BlockSolver):
     penalty_needs = ("smooth",)
     _packed_arrays = _PACKED_BASE_ARRAYS + _PACKED_LBFGS_ARRAYS / 2
 
+    def __init__(self, tol=1e-5, max_iter=200, verbose=0, tol_norm="max", tol_objective=0.0):
+        super().__init__(tol=tol, max_iter=max_iter, verbose=verbose, tol_norm=tol_norm)
+        self.tol_objective = tol_objective
+
     def _run(self, datafit, penalty, coef0, symmetric, n_jobs, callback):
         return fit_lbfgs(datafit, penalty, coef0, tol=self.tol, max_iter=self.max_iter,
                          symmetric=symmetric, n_jobs=n_jobs, callback=callback,
-                         tol_norm=self.tol_norm)
+                         tol_norm=self.tol_norm, tol_objective=self.tol_objective)
 
 
 # Parameter-sized arrays of a proximal-gradient block: the iterate, the

@@ -56,3 +56,30 @@ def test_the_rules_stop_at_different_iterates(rng):
     its = {name: minimize_lbfgs(fun, np.zeros(n), gtol=1e-3, ftol=0.0, max_iter=500,
                                 gnorm=rule).nit for name, rule in STOPPING_RULES.items()}
     assert its["relative_l2"] < its["max"]
+
+
+def test_lbfgs_delta_test_stops_on_the_first_small_decrease_over_its_window(rng):
+    fun, n = _logistic(rng)
+    fs = []
+    res = minimize_lbfgs(fun, np.zeros(n), gtol=0.0, ftol=0.0, max_iter=500, delta=1e-4,
+                         past=5, callback=lambda k, f, g, size: fs.append(f))
+    fs = [fun(np.zeros(n))[0]] + fs
+    rates = [(fs[k - 5] - fs[k]) / max(abs(fs[k]), 1.0) for k in range(5, len(fs))]
+    assert res.status == 0 and "over 5 iterations < delta" in res.message
+    assert rates[-1] < 1e-4 <= min(rates[:-1])
+    # off by default: the same problem runs on to the gradient test
+    assert minimize_lbfgs(fun, np.zeros(n), gtol=1e-8, ftol=0.0, max_iter=500).nit > res.nit
+
+
+def test_estimators_take_the_objective_window_test(rng):
+    from sklearn_plm import PottsPseudoLikelihoodMemory, PseudoLikelihoodMemory
+    from sklearn_plm._solvers import OBJECTIVE_WINDOW
+
+    X = rng.integers(0, 4, size=(300, 12))
+    X[:, 1] = X[:, 0]
+    S = np.where(rng.random((200, 40)) < 0.5, -1.0, 1.0)
+    for est, data in ((PottsPseudoLikelihoodMemory(alpha=1e-3, tol=1e-9, max_iter=1000), X),
+                      (PseudoLikelihoodMemory(alpha=1e-3, tol=1e-9, max_iter=1000), S)):
+        tight = est.fit(data).n_iter_
+        loose = est.set_params(tol_objective=1e-3).fit(data).n_iter_
+        assert OBJECTIVE_WINDOW <= loose < tight
