@@ -51,7 +51,7 @@ FAST_REFUSAL = (
     "--fast is not provided: plmc's --fast replaces the weights by those of a random "
     "100-cluster consensus and the fit by minibatch SGD, so its results depend on plmc's "
     "random number generator and differ from the exact fit. The exact weights are compiled "
-    "and threaded here (-n N); for a quicker contact map raise --epsilon.")
+    "and threaded here (-n N); for a quicker contact map raise --delta (e.g. 1e-4).")
 
 
 def _threads(value):

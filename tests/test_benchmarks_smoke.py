@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # end-to-end runs of the benchmark scripts: seconds each (``-m "not slow"`` skips them)
@@ -107,3 +108,18 @@ def test_plmc_cli_benchmark_evaluates_plmcs_parameters_in_float64(tmp_path, monk
     other, = bench_plmc_cli.objectives_of([data / "focus.params"], data / "ali.fa", weights,
                                           options[:2] + options[3:])
     assert abs(other - fx) > 1.0
+
+
+@pytest.mark.skipif(not (RUN.parent / "tune_plmc_delta.py").exists(),
+                    reason="benchmarks/ is not shipped with the package")
+def test_delta_tuning_finds_where_the_window_test_stops(monkeypatch):
+    # the window test as the solver runs it: (f_{k-10} - f_k) / max(|f_k|, 1) < delta
+    monkeypatch.syspath_prepend(str(RUN.parent))
+    import tune_plmc_delta
+
+    f = 1000.0 + 100.0 * 0.8 ** np.arange(60)
+    trajectory = [(k + 1, float(v), 0.5 * (k + 1)) for k, v in enumerate(f)]
+    stop = tune_plmc_delta.window_stop(trajectory, 1e-3)
+    k = next(i for i in range(10, 60) if (f[i - 10] - f[i]) / f[i] < 1e-3)
+    assert stop == trajectory[k] and 10 < k < 59
+    assert tune_plmc_delta.window_stop(trajectory, 1e-12) is None
