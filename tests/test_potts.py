@@ -664,12 +664,12 @@ def test_lbfgs_starts_from_plmc_independent_site_fields(rng):
         np.testing.assert_allclose(h[i], expected - expected.mean())
 
 
-@pytest.mark.parametrize("N, n_blocks", [(5, 1), (66, 1), (66, 2)])
+@pytest.mark.parametrize("N, n_blocks", [(5, 1), (66, 1), (66, 4)])
 def test_packed_symmetric_parameters_round_trip_and_gradient(rng, monkeypatch, N, n_blocks):
     from sklearn_plm import _potts_objective
     from sklearn_plm._potts_objective import PackedSymmetricPotts
 
-    if n_blocks > 1:  # blocks of at most 32 sites, as for a large model
+    if n_blocks > 1:  # blocks of 16 sites, as for a large model
         monkeypatch.setattr(_potts_objective, "_BLOCK_BYTES", 0)
     q, P = 3, 60
     X = codes_of(random_codes(rng, (P, N), q, missing=0.1))

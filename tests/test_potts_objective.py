@@ -34,17 +34,17 @@ def _packed(rng, N, q, P, dtype):
 
 
 @pytest.fixture
-def blocks_of_32(monkeypatch):
-    # blocks of at most 32 sites, as for a large model: several scratch uses
-    # per evaluation
+def blocks_of_16(monkeypatch):
+    # blocks of 16 sites, as for a large model: several scratch uses per
+    # evaluation
     monkeypatch.setattr(_potts_objective, "_BLOCK_BYTES", 0)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_reused_arrays_give_fresh_evaluations_bit_for_bit(rng, blocks_of_32, dtype):
+def test_reused_arrays_give_fresh_evaluations_bit_for_bit(rng, blocks_of_16, dtype):
     N, q = 70, 3
     packed = _packed(rng, N, q, 50, dtype)
-    assert len(packed._blocks_of_sites) == 2
+    assert len(packed._blocks_of_sites) == 4
     out = np.full((1, packed.n_params), np.nan)
     points = [0.3 * rng.normal(size=(1, packed.n_params)) for _ in range(3)]
     # consecutive evaluations at different points, then the first one again
@@ -96,7 +96,7 @@ def test_scratch_is_not_copied_pickled_or_kept_after_a_fit(rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_evaluations_after_the_first_allocate_no_parameter_sized_array(rng, blocks_of_32,
+def test_evaluations_after_the_first_allocate_no_parameter_sized_array(rng, blocks_of_16,
                                                                        dtype):
     # a mid-size model (1.1e6 packed parameters, two blocks of sites): with the
     # solver's gradient array and the datafit's scratch rows, an evaluation
