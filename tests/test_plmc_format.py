@@ -168,3 +168,35 @@ def test_couplings_without_focus_and_errors(tmp_path):
     (tmp_path / "c.txt").write_text("1 A 2\n")
     with pytest.raises(ValueError, match="Line 1"):
         read_plmc_couplings(tmp_path / "c.txt")
+
+
+def test_params_file_is_written_in_memory_of_the_alignments_order(rng, tmp_path):
+    # pair frequencies and coupling blocks are written one site at a time: the
+    # writer never holds the (n, N q) one-hot encoding nor an N^2 q^2 array
+    import tracemalloc
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    n, N, q = 2000, 40, 21
+    X = rng.integers(0, q, size=(n, N)).astype(float)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = PottsPseudoLikelihoodMemory(1.0, n_states=q, symmetric=True, max_iter=1).fit(X)
+    onehot_bytes = n * N * q * 8
+    tracemalloc.start()
+    try:
+        write_plmc_params(model, tmp_path / "m.params", X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the alignment as float64 and its codes, plus one site's pairs (~n N 17 bytes)
+    assert peak < 0.5 * onehot_bytes, peak / onehot_bytes
+    back, info = read_plmc_params(tmp_path / "m.params", return_info=True)
+    codes = np.where(np.isnan(X), -1, X).astype(int)
+    both = (codes[:, 2] >= 0) & (codes[:, 7] >= 0)
+    expected = np.zeros((q, q))
+    np.add.at(expected, (codes[both, 2], codes[both, 7]), 1.0)
+    np.testing.assert_allclose(info.fij[2, 7], expected / both.sum(), atol=1e-7)
+    np.testing.assert_allclose(back.coupling_[2, 7], model.coupling_[2, 7], atol=1e-6)
