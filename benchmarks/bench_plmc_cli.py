@@ -83,22 +83,32 @@ def run(cmd, n_threads):
             "n_iter": _iterations(text)}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_with_plmc(parser, argv):
+    """``(args, plmc binary, plmc options)`` of a script comparing plmc with the
+    library on one alignment (``parser`` has the script's own arguments); None,
+    after saying so, when there is no plmc binary."""
     parser.add_argument("alignment", help="aligned FASTA (plain text: plmc does not read gzip)")
     parser.add_argument("--plmc", default=None, help="plmc binary (default: $PLMC)")
     parser.add_argument("--args", default="-le 16 -lh 0.01 -t 0.2",
                         help="options given to both programs (besides -n, -o, --save-weights)")
-    parser.add_argument("--lib-args", default="",
-                        help="options given to the library's command only (e.g. '--tol 1e-4')")
-    parser.add_argument("--threads", default="1", help="comma-separated thread counts")
     args = parser.parse_args(argv)
     binary = find_plmc(args.plmc)
     if binary is None:
         print("skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
-        return
-    options = shlex.split(args.args)
+        return None
     print(f"load average at start: {os.getloadavg()}")
+    return args, binary, shlex.split(args.args)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lib-args", default="",
+                        help="options given to the library's command only (e.g. '--tol 1e-4')")
+    parser.add_argument("--threads", default="1", help="comma-separated thread counts")
+    parsed = parse_with_plmc(parser, argv)
+    if parsed is None:
+        return
+    args, binary, options = parsed
     print(f"options: {args.args}; library's own: {args.lib_args or 'none'}; "
           f"file: {args.alignment}\n")
     print("| threads | program | iterations | CPU s | wall s | peak RSS MB | objective (float64) "

@@ -22,7 +22,6 @@ import contextlib
 import io
 import os
 import re
-import shlex
 import sys
 import tempfile
 import warnings
@@ -30,8 +29,8 @@ import warnings
 import numpy as np
 
 # the benchmarks folder is on the path of its scripts
-from _plmc import find_plmc, plmc_trace, run_polled
-from bench_plmc_cli import objectives_of
+from _plmc import plmc_trace, run_polled
+from bench_plmc_cli import objectives_of, parse_with_plmc
 
 
 def library_trajectory(alignment, options, max_iter):
@@ -72,18 +71,11 @@ def _ratio(a, b):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("alignment", help="aligned FASTA (plain text: plmc does not read gzip)")
-    parser.add_argument("--plmc", default=None, help="plmc binary (default: $PLMC)")
-    parser.add_argument("--args", default="-le 16 -lh 0.01 -t 0.2",
-                        help="options given to both programs")
     parser.add_argument("--deltas", default="1e-5,2e-5,3e-5,4e-5,6e-5")
-    args = parser.parse_args(argv)
-    binary = find_plmc(args.plmc)
-    if binary is None:
-        print("skipped: no plmc binary (--plmc PATH or PLMC=PATH)")
+    parsed = parse_with_plmc(parser, argv)
+    if parsed is None:
         return
-    options = shlex.split(args.args)
-    print(f"load average at start: {os.getloadavg()}")
+    args, binary, options = parsed
     with tempfile.TemporaryDirectory() as tmp:
         params, weights = os.path.join(tmp, "plmc.params"), os.path.join(tmp, "w.txt")
         env = dict(os.environ, OMP_NUM_THREADS="1")

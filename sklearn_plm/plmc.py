@@ -27,13 +27,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import PottsPseudoLikelihoodMemory
 from ._fileio import check_output_path
-from ._solvers import OBJECTIVE_WINDOW
 from ._plmc_format import (
     read_plmc_weights,
     write_plmc_couplings,
     write_plmc_params,
     write_plmc_weights,
 )
+from ._solvers import OBJECTIVE_WINDOW
 from .datasets import PROTEIN_ALPHABET, read_alignment, sequence_weights
 
 # plmc's defaults (src/plm.c), and the libLBFGS tolerance it sets (src/inference.c)
