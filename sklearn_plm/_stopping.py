@@ -10,8 +10,9 @@ is one function added there.
   without bounds), the library's default: every parameter's own optimality.
 - ``"relative_l2"``: the Euclidean norm divided by ``max(1, ||x||_2)``, the
   test of libLBFGS (``epsilon``), which plmc runs with ``1e-3`` on its summed
-  objective. It is looser on large problems (the norm of millions of small
-  entries against that of the parameters), which is why plmc stops early.
+  objective. On real families plmc's float32 build stops before it, when its
+  line search no longer resolves a decrease (the estimators' ``tol_objective``
+  test stops about there).
 """
 
 import math

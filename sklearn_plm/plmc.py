@@ -40,9 +40,10 @@ from .datasets import PROTEIN_ALPHABET, read_alignment, sequence_weights
 LAMBDA_H, LAMBDA_E, LAMBDA_G, THETA, SCALE = 0.01, 100.0, 0.0, 0.2, 1.0
 EPSILON = 1e-3
 # The decrease over the last OBJECTIVE_WINDOW iterations (relative) below
-# which the command stops by default: where plmc's float32 build stops on
-# large families (its line search fails on the rounding of the objective),
-# chosen so that the command's objective ends at or below plmc's (doc/benchmarks.md).
+# which the command stops by default, about where plmc's float32 build stops
+# on real families (its line search fails on the rounding of its objective):
+# chosen on four families, where it stopped at or below plmc's objective in
+# 0.24-0.53x plmc's fit time (doc/benchmarks.md, benchmarks/tune_plmc_delta.py).
 DELTA = 3e-5
 UNBOUNDED_ITER = 100_000
 # warn when at least this share of the input sequences is skipped
