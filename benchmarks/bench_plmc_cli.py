@@ -15,12 +15,14 @@ in float32, below that of the parameters it writes. Options that change the
 model (``-g``, ``-f``, ``-a``) are read from ``--args`` to read the sequences
 as both programs do.
 
-Both stop by plmc's rule (libLBFGS's ``|g| / max(1, |x|) <= 1e-3``, the
-library's default ``--epsilon``), each with its own line search, so their
-objectives differ slightly: when the library's ends at or below plmc's, its
-CPU ratio is an upper bound on the ratio at equal objective
-(``bench_potts.py`` measures that one, through the Python API). Extra
-library options go in ``--lib-args`` (e.g. ``--tol 1e-4`` for the stricter rule).
+Each program stops by its own default rule (plmc: libLBFGS's gradient test,
+or, on real families, its float32 line search giving up; the library:
+``--epsilon`` or ``--delta``, see the user guide), so their objectives
+differ slightly: when the library's ends at or below plmc's, its CPU ratio
+is an upper bound on the ratio at equal objective (``bench_potts.py``
+measures that one, through the Python API). Extra library options go in
+``--lib-args``, e.g. ``--lib-args="--tol 1e-4"`` for the stricter rule (the
+``=`` keeps argparse from reading the value as an option).
 """
 
 import argparse
@@ -103,7 +105,8 @@ def parse_with_plmc(parser, argv):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lib-args", default="",
-                        help="options given to the library's command only (e.g. '--tol 1e-4')")
+                        help="options given to the library's command only, e.g. "
+                             "--lib-args='--tol 1e-4'")
     parser.add_argument("--threads", default="1", help="comma-separated thread counts")
     parsed = parse_with_plmc(parser, argv)
     if parsed is None:
