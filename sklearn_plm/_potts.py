@@ -121,10 +121,9 @@ class PottsPseudoLikelihoodMemory(BaseMemory):
         ``"relative_l2"``, its Euclidean norm divided by ``max(1, ||p||)``,
         with ``||p||`` the Euclidean norm of the parameters solved together
         (a site block's, or all of them in a symmetric fit): libLBFGS's
-        test, looser than ``"max"`` on large problems. plmc runs it with
-        ``1e-3`` on its summed objective, which is ``tol=1e-3 / W`` here,
-        with ``W`` the sum of the weights: ``python -m sklearn_plm.plmc``
-        does so by default.
+        test. plmc runs it with ``1e-3`` on its summed objective, which is
+        ``tol=1e-3 / W`` here, with ``W`` the sum of the weights:
+        ``python -m sklearn_plm.plmc`` does so by default.
     tol_objective : float, default=0.0
         With ``solver="lbfgs"``, also stop when the objective fell by less
         than this fraction over the last 10 iterations (libLBFGS's ``delta``

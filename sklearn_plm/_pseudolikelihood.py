@@ -93,7 +93,7 @@ class PseudoLikelihoodMemory(BaseIsingMemory):
         ``"relative_l2"``, its Euclidean norm divided by ``max(1, ||p||)``,
         with ``||p||`` the Euclidean norm of the parameters solved together
         (a site block's, or all of them in a symmetric fit): libLBFGS's
-        test, looser than ``"max"`` on large problems.
+        test.
     tol_objective : float, default=0.0
         With ``solver="lbfgs"``, also stop when the objective fell by less
         than this fraction over the last 10 iterations (libLBFGS's ``delta``
