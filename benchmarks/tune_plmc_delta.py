@@ -36,16 +36,13 @@ from bench_plmc_cli import objectives_of, parse_with_plmc
 def library_trajectory(alignment, options, max_iter):
     """``[(iteration, objective on plmc's scale, fit seconds)]`` of the command
     line's model, fitted one thread to ``max_iter`` iterations."""
-    from sklearn_plm import PottsPseudoLikelihoodMemory
-    from sklearn_plm.plmc import _read_alignment, _weights, build_parser
+    from sklearn_plm.plmc import _read_alignment, _weights, build_parser, plmc_model
 
     args = build_parser().parse_args([*options, alignment])
     ali = _read_alignment(args, lambda msg: None)
     w = _weights(args, ali, lambda msg: None)
-    model = PottsPseudoLikelihoodMemory(
-        alpha=args.lambdae, alpha_fields=args.lambdah, alpha_group=args.lambdag,
-        penalty_scale="sum", symmetric=True, n_states=len(ali.alphabet), max_iter=max_iter,
-        tol=0.0, n_jobs=1, verbose=2)
+    model = plmc_model(args, len(ali.alphabet), max_iter=max_iter, tol=0.0, n_jobs=1,
+                       verbose=2)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # max_iter is reached on purpose

@@ -205,6 +205,12 @@ def _max_abs(a, n_threads):
     return float(np.max(np.abs(a), initial=0.0))
 
 
+def max_abs_size(g, x, n_threads=1):
+    """``max_k |g_k|`` (0 if empty): the default size of the gradient that
+    ``gtol`` bounds (``x`` unused; see :mod:`sklearn_plm._stopping`)."""
+    return _max_abs(g, n_threads)
+
+
 def _difference(a, b, out, n_threads):
     """``out = a - b`` in out's dtype."""
     if a.size >= _COMPILED_MIN:
@@ -403,7 +409,8 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
     f_best = f
     # objectives of the last ``past`` iterations and the start, for the delta test
     f_window = collections.deque([f], maxlen=past + 1) if delta > 0 else None
-    g_size = _max_abs(g, n_threads) if gnorm is None else gnorm(g, x, n_threads)
+    size = max_abs_size if gnorm is None else gnorm
+    g_size = size(g, x, n_threads)
     while True:
         if g_size <= gtol:
             status, message = 0, "gradient size <= gtol"
@@ -427,8 +434,7 @@ def minimize_lbfgs(fun, x0, *, m=5, max_iter=200, gtol=1e-5, ftol=64 * np.finfo(
             status, message = 2, "line search found no decrease"
             break
         n_iter += 1
-        g_size = (_max_abs(g_new, n_threads) if gnorm is None
-                  else gnorm(g_new, x_new, n_threads))
+        g_size = size(g_new, x_new, n_threads)
         if callback is not None:
             callback(n_iter, f_new, g_new, g_size)
         s, y = history.rows()  # written in place: no temporaries of size n

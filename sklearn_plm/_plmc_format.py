@@ -285,14 +285,18 @@ def _normalized(counts, gaps, total):
     return np.where(sums > 0, counts / np.where(sums > 0, sums, 1), 1.0 / counts.shape[-1])
 
 
+def _weighted_counts(index, known, w, size):
+    """``bincount`` of the entries of ``index`` (n, k) where ``known``, each
+    weighted by its row's weight ``w``."""
+    return np.bincount(index[known], weights=np.broadcast_to(w[:, None], index.shape)[known],
+                       minlength=size)
+
+
 def _site_frequencies(codes, w, q, gaps):
     """plmc's weighted site frequencies ``(N, q)``; with ``gaps`` (codes hold -1,
     plmc's ``-g``) conditioned on no gap."""
     n, N = codes.shape
-    known = codes >= 0
-    flat = (np.arange(N) * q + codes)[known]
-    counts = np.bincount(flat, weights=np.broadcast_to(w[:, None], codes.shape)[known],
-                         minlength=N * q).reshape(N, q)
+    counts = _weighted_counts(np.arange(N) * q + codes, codes >= 0, w, N * q).reshape(N, q)
     return _normalized(counts, gaps, w.sum())
 
 
@@ -309,10 +313,8 @@ def _pair_frequencies(codes, w, q, i, gaps):
     n, N = codes.shape
     rest = codes[:, i + 1:]
     known = (codes[:, i, None] >= 0) & (rest >= 0)
-    flat = (np.arange(N - i - 1) * (q * q) + codes[:, i, None] * q + rest)[known]
-    counts = np.bincount(flat, weights=np.broadcast_to(w[:, None], rest.shape)[known],
-                         minlength=(N - i - 1) * q * q)
-    counts = counts.reshape(N - i - 1, q * q)
+    counts = _weighted_counts(np.arange(N - i - 1) * (q * q) + codes[:, i, None] * q + rest,
+                              known, w, (N - i - 1) * q * q).reshape(N - i - 1, q * q)
     return _normalized(counts, gaps, w.sum()).reshape(-1, q, q)
 
 

@@ -17,12 +17,7 @@ is one function added there.
 
 import math
 
-from ._lbfgs import _dot, _max_abs
-
-
-def max_abs_size(g, x, n_threads=1):
-    """``max_k |g_k|`` (0 if empty)."""
-    return _max_abs(g, n_threads)
+from ._lbfgs import _dot, max_abs_size
 
 
 def relative_l2_size(g, x, n_threads=1):

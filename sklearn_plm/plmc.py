@@ -278,6 +278,18 @@ def _stopping_rule(args, w):
     return tol, tol_norm, delta, option
 
 
+def plmc_model(args, n_states, **params):
+    """The estimator of plmc's objective (symmetric, ``penalty_scale="sum"``) with
+    the parsed options' penalties, iteration cap and threads; ``params`` (the
+    stopping rules, ...) are further estimator parameters or override those."""
+    settings = dict(
+        alpha=args.lambdae, alpha_fields=args.lambdah, alpha_group=args.lambdag,
+        penalty_scale="sum", symmetric=True, n_states=n_states,
+        max_iter=args.maxiter if args.maxiter > 0 else UNBOUNDED_ITER,
+        n_jobs=args.ncores, verbose=0 if args.quiet else 1)
+    return PottsPseudoLikelihoodMemory(**{**settings, **params})
+
+
 def _fit(model, X, w, args, log, option):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -315,12 +327,8 @@ def run(args, log=print):
         write_plmc_weights(args.save_weights, w, skipped=ali.dropped)
 
     tol, tol_norm, tol_objective, option = _stopping_rule(args, w)
-    model = PottsPseudoLikelihoodMemory(
-        alpha=args.lambdae, alpha_fields=args.lambdah, alpha_group=args.lambdag,
-        penalty_scale="sum", symmetric=True, n_states=len(ali.alphabet),
-        max_iter=args.maxiter if args.maxiter > 0 else UNBOUNDED_ITER, tol=tol,
-        tol_norm=tol_norm, tol_objective=tol_objective,
-        n_jobs=args.ncores, verbose=0 if args.quiet else 1)
+    model = plmc_model(args, len(ali.alphabet), tol=tol, tol_norm=tol_norm,
+                       tol_objective=tol_objective)
     log(f"Fitting {X.shape[1] * (X.shape[1] - 1) // 2} coupling blocks with L-BFGS "
         f"({'float64' if args.float64 else 'float32'}, stopping at {option}) ...")
     _fit(model, X.astype(np.float64 if args.float64 else np.float32), w, args, log, option)
